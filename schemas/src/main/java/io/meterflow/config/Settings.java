@@ -1,0 +1,242 @@
+package io.meterflow.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Raw settings, layered: a properties file, then environment variables, then explicit overrides (command-line
+ * flags). Each key {@code a.b-c} may be set from the environment as {@code METERFLOW_A_B_C}. Typed getters
+ * validate and fail with a {@link ConfigException} that names the key, so a bad setting stops start-up with a
+ * message rather than a stack trace from deep inside Kafka.
+ */
+public final class Settings {
+
+    /** Prefix of environment variables that set keys. */
+    public static final String ENV_PREFIX = "METERFLOW_";
+
+    private final Map<String, String> values;
+    private final Set<String> read = ConcurrentHashMap.newKeySet();
+
+    private Settings(Map<String, String> values) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
+    /** Settings from a map (tests, and code that already holds its settings). */
+    public static Settings of(Map<String, String> values) {
+        return new Settings(values);
+    }
+
+    /**
+     * @param file      a properties file, or null for none
+     * @param env       the environment (usually {@code System.getenv()})
+     * @param overrides highest-precedence values, e.g. from command-line flags
+     */
+    public static Settings load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (file != null) {
+            if (!Files.isReadable(file)) {
+                throw new ConfigException("Configuration file " + file + " does not exist or is not readable");
+            }
+            Properties properties = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                properties.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException("Configuration file " + file + " could not be read: " + e.getMessage());
+            }
+            properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k).strip()));
+        }
+        env.forEach((name, value) -> {
+            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
+                String suffix = name.substring(ENV_PREFIX.length());
+                // An environment variable overrides the file's key that maps to it, whatever its punctuation.
+                String key = merged.keySet().stream().filter(k -> envName(k).equals(name)).findFirst()
+                        .orElse(suffix.toLowerCase(Locale.ROOT).replace('_', '.'));
+                merged.put(key, value.strip());
+            }
+        });
+        merged.putAll(overrides);
+        return new Settings(merged);
+    }
+
+    /** The environment variable that sets {@code key}. */
+    public static String envName(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+
+    private String raw(String key) {
+        read.add(key);
+        String value = values.get(key);
+        if (value == null) {
+            // Keys given through the environment arrive with dots for every underscore; match them by env name.
+            String env = envName(key);
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                if (envName(e.getKey()).equals(env)) {
+                    read.add(e.getKey());
+                    return e.getValue();
+                }
+            }
+        }
+        return value;
+    }
+
+    public boolean has(String key) {
+        return raw(key) != null;
+    }
+
+    public String string(String key, String fallback) {
+        String value = raw(key);
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+
+    public String requiredString(String key) {
+        String value = raw(key);
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key + " is required (set it in the configuration file or as " + envName(key) + ")");
+        }
+        return value;
+    }
+
+    public int intValue(String key, int fallback, int min, int max) {
+        String value = raw(key);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed < min || parsed > max) {
+                throw new ConfigException(key, value, "must be between " + min + " and " + max);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "expected a whole number");
+        }
+    }
+
+    public long longValue(String key, long fallback, long min, long max) {
+        String value = raw(key);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value);
+            if (parsed < min || parsed > max) {
+                throw new ConfigException(key, value, "must be between " + min + " and " + max);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "expected a whole number");
+        }
+    }
+
+    public boolean bool(String key, boolean fallback) {
+        String value = raw(key);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        if (value.equalsIgnoreCase("true")) {
+            return true;
+        }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new ConfigException(key, value, "expected true or false");
+    }
+
+    /**
+     * A duration written as ISO-8601 ({@code PT30S}, {@code P34D}) or as a number with a unit: {@code ms},
+     * {@code s}, {@code m}, {@code h}, {@code d} (e.g. {@code 34d}, {@code 500ms}).
+     */
+    public Duration duration(String key, Duration fallback) {
+        String value = raw(key);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        Duration parsed = parseDuration(value);
+        if (parsed == null) {
+            throw new ConfigException(key, value, "expected a duration such as 34d, 12h, 30s, 500ms or P34D");
+        }
+        if (parsed.isNegative()) {
+            throw new ConfigException(key, value, "must not be negative");
+        }
+        return parsed;
+    }
+
+    private static final java.util.regex.Pattern AMOUNT_AND_UNIT =
+            java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|min|h|d)");
+
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (t.startsWith("p") || t.startsWith("-p")) {
+                return Duration.parse(t.toUpperCase(Locale.ROOT));
+            }
+            if (t.equals("0")) {
+                return Duration.ZERO;
+            }
+            java.util.regex.Matcher m = AMOUNT_AND_UNIT.matcher(t);
+            if (!m.matches()) {
+                return null;
+            }
+            long amount = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m", "min" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } catch (DateTimeParseException | NumberFormatException | ArithmeticException e) {
+            return null;
+        }
+    }
+
+    public <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
+        String value = raw(key);
+        if (value == null || value.isEmpty()) {
+            return fallback;
+        }
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equalsIgnoreCase(value.replace('-', '_'))) {
+                return constant;
+            }
+        }
+        throw new ConfigException(key, value, "expected one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
+    }
+
+    /** Every key under {@code prefix}, with the prefix removed (for pass-through settings such as {@code kafka.}). */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                read.add(k);
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    /** Keys that were set but that no getter asked for: likely typos, worth a warning at start-up. */
+    public Set<String> unreadKeys() {
+        Set<String> unread = new java.util.TreeSet<>(values.keySet());
+        unread.removeAll(read);
+        return unread;
+    }
+
+    /** All values (for diagnostics; callers must not log secrets from it). */
+    public Map<String, String> asMap() {
+        return values;
+    }
+}

@@ -1,0 +1,136 @@
+package io.meterflow.config;
+
+import io.meterflow.serde.SerdeConfig;
+import io.meterflow.topics.TopicNames;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The settings every Meterflow Kafka Streams app shares, typed and validated. Each app's own config record holds
+ * one of these beside its app-specific settings.
+ *
+ * <p>Keys (file, or environment as {@code METERFLOW_<KEY>}): {@code bootstrap.servers}, {@code application.id},
+ * {@code schema.registry.url}, {@code processing.guarantee}, {@code state.dir}, {@code num.stream.threads},
+ * {@code topic.partitions}, {@code topic.replication.factor}, {@code topic.<default-name>} to rename a topic
+ * (e.g. {@code topic.usage-events=prod.usage-events}); {@code kafka.<any Streams/client key>} passes a setting to
+ * Kafka Streams unchanged; {@code basic.auth.user.info} and {@code schema.registry.*} go to the serdes.
+ */
+public record StreamsAppConfig(
+        String bootstrapServers,
+        String applicationId,
+        String schemaRegistryUrl,
+        String processingGuarantee,
+        Path stateDir,
+        int numStreamThreads,
+        int topicPartitions,
+        short topicReplicationFactor,
+        TopicNames topicNames,
+        Map<String, String> kafkaOverrides,
+        Map<String, String> serdeOverrides) {
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String APPLICATION_ID = "application.id";
+    public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+    public static final String STATE_DIR = "state.dir";
+    public static final String NUM_STREAM_THREADS = "num.stream.threads";
+    public static final String TOPIC_PARTITIONS = "topic.partitions";
+    public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+    public static final String TOPIC_PREFIX = "topic.";
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    /** The default registry: in-process, with schema IDs derived from the schemas so they are stable everywhere. */
+    public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://meterflow";
+
+    public StreamsAppConfig {
+        kafkaOverrides = Map.copyOf(kafkaOverrides);
+        serdeOverrides = Map.copyOf(serdeOverrides);
+    }
+
+    /** Reads and validates the shared settings; {@code defaultApplicationId} names the app. */
+    public static StreamsAppConfig from(Settings settings, String defaultApplicationId) {
+        String guarantee = settings.string(PROCESSING_GUARANTEE, StreamsConfig.EXACTLY_ONCE_V2).toLowerCase(Locale.ROOT);
+        if (!guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2) && !guarantee.equals(StreamsConfig.AT_LEAST_ONCE)) {
+            throw new ConfigException(PROCESSING_GUARANTEE, guarantee, "expected exactly_once_v2 or at_least_once");
+        }
+        String applicationId = settings.string(APPLICATION_ID, defaultApplicationId);
+        if (!applicationId.matches("[A-Za-z0-9._-]+")) {
+            throw new ConfigException(APPLICATION_ID, applicationId, "may contain only letters, digits, '.', '_' and '-'");
+        }
+        String registry = settings.string(SerdeConfig.SCHEMA_REGISTRY_URL, DEFAULT_SCHEMA_REGISTRY_URL);
+        Map<String, String> serde = new HashMap<>();
+        serde.put(SerdeConfig.SCHEMA_REGISTRY_URL, registry);
+        settings.withPrefix("schema.registry.").forEach((k, v) -> serde.put("schema.registry." + k, v));
+        for (String key : new String[] {SerdeConfig.BASIC_AUTH_USER_INFO, SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
+                SerdeConfig.AUTO_REGISTER_SCHEMAS}) {
+            if (settings.has(key)) {
+                serde.put(key, settings.string(key, ""));
+            }
+        }
+        // Validates the registry URL now rather than when the first record is serialized.
+        SerdeConfig.registry(serde);
+        TopicNames defaults = TopicNames.defaults();
+        TopicNames names = new TopicNames(
+                topicName(settings, defaults.usageEvents()),
+                topicName(settings, defaults.customerChanges()),
+                topicName(settings, defaults.customers()),
+                topicName(settings, defaults.aliasBindings()),
+                topicName(settings, defaults.customerChangesRejected()),
+                topicName(settings, defaults.usageResolved()),
+                topicName(settings, defaults.usageRejected()),
+                topicName(settings, defaults.usageExpired()));
+        Path stateDir = Path.of(settings.string(STATE_DIR,
+                Path.of(System.getProperty("java.io.tmpdir"), "meterflow", applicationId).toString()));
+        Map<String, String> kafka = new HashMap<>();
+        settings.withPrefix(KAFKA_PREFIX).forEach(kafka::put);
+        return new StreamsAppConfig(
+                settings.string(BOOTSTRAP_SERVERS, "localhost:9092"),
+                applicationId,
+                registry,
+                guarantee,
+                stateDir,
+                settings.intValue(NUM_STREAM_THREADS, 1, 1, 64),
+                settings.intValue(TOPIC_PARTITIONS, 6, 1, 10_000),
+                (short) settings.intValue(TOPIC_REPLICATION_FACTOR, -1, -1, 32),
+                names,
+                kafka,
+                serde);
+    }
+
+    private static String topicName(Settings settings, String defaultName) {
+        String name = settings.string(TOPIC_PREFIX + defaultName, defaultName);
+        if (!name.matches("[A-Za-z0-9._-]{1,249}")) {
+            throw new ConfigException(TOPIC_PREFIX + defaultName, name, "not a valid Kafka topic name");
+        }
+        return name;
+    }
+
+    /** Settings for the serdes (registry URL and auth). */
+    public Map<String, Object> serdeConfig() {
+        return new HashMap<>(serdeOverrides);
+    }
+
+    /**
+     * The Kafka Streams properties: identity, guarantee, state, explicit naming of every internal resource, and
+     * the {@code kafka.*} pass-through last so that an operator can override anything.
+     */
+    public Properties streamsProperties() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, numStreamThreads);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) topicReplicationFactor);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.putAll(serdeConfig());
+        props.putAll(kafkaOverrides);
+        return props;
+    }
+}

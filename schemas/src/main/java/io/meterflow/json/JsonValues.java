@@ -1,0 +1,147 @@
+package io.meterflow.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import io.meterflow.schemas.JsonNumber;
+import io.meterflow.schemas.JsonValue;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts between JSON text and {@link JsonValue}, keeping numbers as the literal text they were written with:
+ * no double or BigDecimal round trip ever touches them, so {@code 0.1}, {@code 12345678901234567890} and
+ * {@code 1e-7} come back exactly.
+ */
+public final class JsonValues {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(1000).build())
+            .build();
+
+    private JsonValues() {
+    }
+
+    /** Reads the value at the parser's current token (which must be set), leaving the parser on its last token. */
+    public static JsonValue read(JsonParser parser) throws IOException {
+        JsonToken token = parser.currentToken();
+        if (token == null) {
+            throw new IOException("no JSON value");
+        }
+        return switch (token) {
+            case VALUE_NULL -> new JsonValue(null);
+            case VALUE_TRUE -> new JsonValue(Boolean.TRUE);
+            case VALUE_FALSE -> new JsonValue(Boolean.FALSE);
+            case VALUE_STRING -> new JsonValue(parser.getText());
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> new JsonValue(new JsonNumber(parser.getText()));
+            case START_ARRAY -> {
+                List<JsonValue> items = new ArrayList<>();
+                while (parser.nextToken() != JsonToken.END_ARRAY) {
+                    items.add(read(parser));
+                }
+                yield new JsonValue(items);
+            }
+            case START_OBJECT -> new JsonValue(readObjectBody(parser));
+            default -> throw new IOException("unexpected JSON token " + token);
+        };
+    }
+
+    /** Reads the fields of an object whose START_OBJECT is the parser's current token. */
+    public static Map<String, JsonValue> readObjectBody(JsonParser parser) throws IOException {
+        Map<String, JsonValue> fields = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            parser.nextToken();
+            fields.put(name, read(parser));
+        }
+        return fields;
+    }
+
+    /** Parses a JSON document holding one value. */
+    public static JsonValue parse(String json) {
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            parser.nextToken();
+            JsonValue value = read(parser);
+            if (parser.nextToken() != null) {
+                throw new IllegalArgumentException("trailing content after JSON value");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
+
+    /** Parses a JSON object into a properties map. */
+    public static Map<String, JsonValue> parseObject(String json) {
+        JsonValue value = parse(json);
+        if (!(value.getValue() instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("expected a JSON object");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, JsonValue> map = (Map<String, JsonValue>) value.getValue();
+        return map;
+    }
+
+    /** Writes a value with {@code generator}, numbers as their original text. */
+    public static void write(JsonGenerator generator, JsonValue value) throws IOException {
+        Object v = value == null ? null : value.getValue();
+        if (v == null) {
+            generator.writeNull();
+        } else if (v instanceof Boolean b) {
+            generator.writeBoolean(b);
+        } else if (v instanceof CharSequence s) {
+            generator.writeString(s.toString());
+        } else if (v instanceof JsonNumber n) {
+            generator.writeNumber(n.getText());
+        } else if (v instanceof List<?> items) {
+            generator.writeStartArray();
+            for (Object item : items) {
+                write(generator, (JsonValue) item);
+            }
+            generator.writeEndArray();
+        } else if (v instanceof Map<?, ?> fields) {
+            writeObject(generator, fields);
+        } else {
+            throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
+        }
+    }
+
+    /** Writes a map of values as a JSON object. */
+    public static void writeObject(JsonGenerator generator, Map<?, ?> fields) throws IOException {
+        generator.writeStartObject();
+        for (Map.Entry<?, ?> field : fields.entrySet()) {
+            generator.writeFieldName(field.getKey().toString());
+            write(generator, (JsonValue) field.getValue());
+        }
+        generator.writeEndObject();
+    }
+
+    /** The JSON text of a value. */
+    public static String toJson(JsonValue value) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+            write(generator, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** The JSON text of a properties map. */
+    public static String toJson(Map<String, JsonValue> properties) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
+            writeObject(generator, properties);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+}

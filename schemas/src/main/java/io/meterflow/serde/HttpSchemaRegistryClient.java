@@ -1,0 +1,175 @@
+package io.meterflow.serde;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+
+/**
+ * A client for any Confluent-compatible schema registry ({@code POST /subjects/{subject}/versions},
+ * {@code GET /schemas/ids/{id}}), with the registry's content type, optional HTTP basic auth and caches in both
+ * directions so that each schema costs one call per process. Several URLs may be given; they are tried in order.
+ */
+public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
+
+    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final List<URI> baseUris;
+    private final String authorization;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+    /**
+     * @param baseUrls one or more registry base URLs, e.g. {@code https://registry:8081}
+     * @param userInfo {@code user:password} for basic auth, or null
+     * @param timeout  per-request timeout
+     */
+    public HttpSchemaRegistryClient(List<String> baseUrls, String userInfo, Duration timeout) {
+        if (baseUrls.isEmpty()) {
+            throw new IllegalArgumentException("at least one schema registry URL is required");
+        }
+        this.baseUris = baseUrls.stream().map(HttpSchemaRegistryClient::baseUri).toList();
+        this.authorization = userInfo == null || userInfo.isBlank() ? null
+                : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        this.timeout = Objects.requireNonNull(timeout);
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    private static URI baseUri(String url) {
+        String trimmed = url.strip();
+        return URI.create(trimmed.endsWith("/") ? trimmed : trimmed + "/");
+    }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("schema", schema.toString());
+        String path = subjectPath(subject) + "/versions";
+        JsonNode response = send(path, "POST", body.toString());
+        JsonNode id = response.get("id");
+        if (id == null || !id.canConvertToInt()) {
+            throw new SchemaRegistryException("Schema registry answered POST /" + path + " without an integer id: " + response);
+        }
+        int schemaId = id.intValue();
+        ids.put(schema, schemaId);
+        schemasById.putIfAbsent(schemaId, schema);
+        return schemaId;
+    }
+
+    @Override
+    public int lookup(String subject, Schema schema) {
+        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
+        Integer cached = ids.get(schema);
+        if (cached != null) {
+            return cached;
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("schema", schema.toString());
+        String path = subjectPath(subject);
+        JsonNode id = send(path, "POST", body.toString()).get("id");
+        if (id == null || !id.canConvertToInt()) {
+            throw new SchemaRegistryException("Schema registry answered POST /" + path + " without an integer id");
+        }
+        ids.put(schema, id.intValue());
+        schemasById.putIfAbsent(id.intValue(), schema);
+        return id.intValue();
+    }
+
+    private static String subjectPath(String subject) {
+        return "subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Override
+    public Schema schemaById(int id) {
+        Schema cached = schemasById.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        JsonNode response = send("schemas/ids/" + id, "GET", null);
+        JsonNode type = response.get("schemaType");
+        if (type != null && !type.isNull() && !"AVRO".equals(type.asText())) {
+            throw new SchemaRegistryException("Schema ID " + id + " is a " + type.asText() + " schema, not Avro");
+        }
+        JsonNode text = response.get("schema");
+        if (text == null || !text.isTextual()) {
+            throw new SchemaRegistryException("Schema registry answered GET /schemas/ids/" + id + " without a schema: " + response);
+        }
+        Schema schema = new Schema.Parser().parse(text.asText());
+        Schema raced = schemasById.putIfAbsent(id, schema);
+        return raced != null ? raced : schema;
+    }
+
+    private JsonNode send(String path, String method, String body) {
+        SchemaRegistryException last = null;
+        for (URI base : baseUris) {
+            URI uri = base.resolve(path);
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header("Accept", CONTENT_TYPE + ", application/json");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            if (body == null) {
+                request.GET();
+            } else {
+                request.header("Content-Type", CONTENT_TYPE).method(method, HttpRequest.BodyPublishers.ofString(body));
+            }
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                last = new SchemaRegistryException("Schema registry " + uri + " is unreachable: " + e.getMessage(), e);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException("Interrupted while calling schema registry " + uri, e);
+            }
+            if (response.statusCode() / 100 == 2) {
+                try {
+                    return JSON.readTree(response.body());
+                } catch (IOException e) {
+                    throw new SchemaRegistryException("Schema registry " + uri + " answered with invalid JSON", e);
+                }
+            }
+            String message = errorMessage(response.body());
+            SchemaRegistryException failure = new SchemaRegistryException("Schema registry " + method + " " + uri
+                    + " failed with HTTP " + response.statusCode() + (message.isEmpty() ? "" : ": " + message));
+            if (response.statusCode() >= 500) {
+                last = failure;
+                continue;
+            }
+            throw failure;
+        }
+        throw last;
+    }
+
+    private static String errorMessage(String body) {
+        try {
+            JsonNode node = JSON.readTree(body);
+            JsonNode message = node == null ? null : node.get("message");
+            return message == null ? body.strip() : message.asText();
+        } catch (IOException e) {
+            return body == null ? "" : body.strip();
+        }
+    }
+}

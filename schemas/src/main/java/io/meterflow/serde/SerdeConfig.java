@@ -1,0 +1,91 @@
+package io.meterflow.serde;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Reads the serde settings, under Confluent's own keys so that configuration written for Confluent's serdes
+ * works unchanged, and picks the registry client they describe.
+ */
+public final class SerdeConfig {
+
+    /** {@code http(s)://host:port[,http(s)://...]} for a Confluent-compatible registry, or {@code mock://scope}. */
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    /** {@code user:password} for HTTP basic auth against the registry. */
+    public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
+    /** Confluent's companion key; only {@code USER_INFO} (the default) is supported. */
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE = "basic.auth.credentials.source";
+    /** Whether serializers register their schema (default true); when false the schema must already be registered. */
+    public static final String AUTO_REGISTER_SCHEMAS = "auto.register.schemas";
+    /** Registry request timeout in milliseconds (default 10000). */
+    public static final String REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
+
+    static final String MOCK_PREFIX = "mock://";
+
+    private static final Map<String, SchemaRegistryClient> HTTP_CLIENTS = new ConcurrentHashMap<>();
+
+    private SerdeConfig() {
+    }
+
+    /**
+     * The registry client for these settings. HTTP clients are shared per URL and credentials, so every serde of a
+     * process hits the registry once per schema.
+     */
+    public static SchemaRegistryClient registry(Map<String, ?> configs) {
+        Object raw = configs.get(SCHEMA_REGISTRY_URL);
+        if (raw == null || raw.toString().isBlank()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL + " is required (an http(s):// registry URL or mock://scope)");
+        }
+        String url = raw.toString().strip();
+        if (url.startsWith(MOCK_PREFIX)) {
+            String scope = url.substring(MOCK_PREFIX.length());
+            if (scope.isEmpty()) {
+                throw new ConfigException(SCHEMA_REGISTRY_URL, url, "mock:// needs a scope name, e.g. mock://meterflow");
+            }
+            return MockSchemaRegistry.forScope(scope);
+        }
+        List<String> urls = Arrays.stream(url.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        for (String u : urls) {
+            if (!u.startsWith("http://") && !u.startsWith("https://")) {
+                throw new ConfigException(SCHEMA_REGISTRY_URL, url, "expected http(s)://host:port or mock://scope");
+            }
+        }
+        Object source = configs.get(BASIC_AUTH_CREDENTIALS_SOURCE);
+        if (source != null && !source.toString().isBlank() && !"USER_INFO".equals(source.toString().strip())) {
+            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "only USER_INFO is supported");
+        }
+        Object userInfo = configs.get(BASIC_AUTH_USER_INFO);
+        Duration timeout = Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L));
+        String userInfoText = userInfo == null ? null : userInfo.toString();
+        String cacheKey = url + '\n' + userInfoText + '\n' + timeout.toMillis();
+        return HTTP_CLIENTS.computeIfAbsent(cacheKey, k -> new HttpSchemaRegistryClient(urls, userInfoText, timeout));
+    }
+
+    static boolean autoRegister(Map<String, ?> configs) {
+        Object value = configs.get(AUTO_REGISTER_SCHEMAS);
+        if (value == null) {
+            return true;
+        }
+        String text = value.toString().strip();
+        if (!text.equalsIgnoreCase("true") && !text.equalsIgnoreCase("false")) {
+            throw new ConfigException(AUTO_REGISTER_SCHEMAS, value, "expected true or false");
+        }
+        return Boolean.parseBoolean(text);
+    }
+
+    private static long longValue(Map<String, ?> configs, String key, long fallback) {
+        Object value = configs.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.toString().strip());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, value, "expected a whole number of milliseconds");
+        }
+    }
+}

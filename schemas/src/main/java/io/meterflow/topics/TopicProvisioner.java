@@ -1,0 +1,83 @@
+package io.meterflow.topics;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the topics an app reads and writes when they are missing; existing topics are left as they are. */
+public final class TopicProvisioner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicProvisioner.class);
+
+    /** What a topic should look like when it has to be created. */
+    public record TopicSpec(String name, boolean compacted) {
+
+        public static TopicSpec compacted(String name) {
+            return new TopicSpec(name, true);
+        }
+
+        public static TopicSpec log(String name) {
+            return new TopicSpec(name, false);
+        }
+    }
+
+    private TopicProvisioner() {
+    }
+
+    /**
+     * Creates each missing topic with {@code partitions} and {@code replicationFactor} (-1: the broker's default).
+     *
+     * @return the names of the topics it created
+     */
+    public static Set<String> ensure(Admin admin, List<TopicSpec> specs, int partitions, short replicationFactor) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (TopicSpec spec : specs) {
+                if (!existing.contains(spec.name())) {
+                    NewTopic topic = new NewTopic(spec.name(), Optional.of(partitions),
+                            replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor));
+                    if (spec.compacted()) {
+                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                    }
+                    missing.add(topic);
+                }
+            }
+            if (missing.isEmpty()) {
+                return Set.of();
+            }
+            Set<String> created = new java.util.TreeSet<>();
+            for (var entry : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    entry.getValue().get(30, TimeUnit.SECONDS);
+                    created.add(entry.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            LOG.info("Created topics {}", created);
+            return created;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while creating topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException("Could not create topics " + specs.stream().map(TopicSpec::name).toList()
+                    + ": " + cause.getMessage(), cause);
+        }
+    }
+}
