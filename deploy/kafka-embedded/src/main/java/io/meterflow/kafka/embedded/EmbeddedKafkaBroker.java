@@ -339,7 +339,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
 
         /**
-         * Keeps the broker's state in {@code dir}, created if missing and never deleted by the broker, so a later
+         * Keeps the broker's state in {@code dir} ({@code logs/} for Kafka's log directory, {@code server.properties}
+         * for the configuration of the last start), created if missing and never deleted by the broker, so a later
          * broker on the same directory sees the same topics, offsets and cluster ID.
          */
         public Builder dataDir(Path dir) {
