@@ -35,6 +35,14 @@ public final class StandaloneMain {
             err.println("meterflow: " + e.getMessage());
             return 2;
         }
+        if (options.command().equals("demo") && options.externalKafka() != null) {
+            String httpUrl = options.settings().string(StandaloneOptions.DEMO_HTTP_URL, null);
+            if (httpUrl == null) {
+                err.println("meterflow: demo --bootstrap-servers also needs --http-url, the running launcher's base URL");
+                return 2;
+            }
+            return Demo.runAgainst(options, httpUrl.replaceAll("/+$", "") + "/metrics", out);
+        }
         Standalone standalone = new Standalone(options);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

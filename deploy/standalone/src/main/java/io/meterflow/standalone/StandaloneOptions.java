@@ -38,6 +38,8 @@ public record StandaloneOptions(
     public static final String BROKER_PORT = "broker.port";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String API_TOKENS = "api.tokens";
+    /** For {@code demo --bootstrap-servers}: the running launcher's base URL, whose metrics the demo reads. */
+    public static final String DEMO_HTTP_URL = "demo.http.url";
 
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_KAFKA_PORT = 9092;
@@ -56,7 +58,8 @@ public record StandaloneOptions(
             "--http-port", HTTP_PORT,
             "--kafka-port", BROKER_PORT,
             "--bootstrap-servers", BOOTSTRAP_SERVERS,
-            "--api-token", API_TOKENS);
+            "--api-token", API_TOKENS,
+            "--http-url", DEMO_HTTP_URL);
 
     /** Parses the command line against the environment; bad input throws {@link ConfigException} naming it. */
     public static StandaloneOptions parse(String[] args, Map<String, String> env) {
@@ -150,6 +153,8 @@ public record StandaloneOptions(
                                                                  and printed when none is set
                   --config FILE                                  a properties file with any keys below
                   --set KEY=VALUE                                set any key on the command line
+                  --http-url URL             demo.http.url       with demo --bootstrap-servers: the running
+                                                                 launcher's base URL (for its metrics)
                   --help                                         this text
 
                 Other keys (defaults in brackets); see docs/configuration.md for the full reference:
