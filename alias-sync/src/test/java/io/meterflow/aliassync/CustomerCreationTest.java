@@ -7,30 +7,12 @@ import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.Rejection;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Rule 1: create, re-delivery, duplicate create. */
-class CustomerCreationTest {
-
-    @TempDir
-    Path stateDir;
-    AliasSyncDriver app;
-
-    @BeforeEach
-    void start() {
-        app = new AliasSyncDriver(stateDir);
-    }
-
-    @AfterEach
-    void stop() {
-        app.close();
-    }
+class CustomerCreationTest extends AliasSyncTestBase {
 
     @Test
     void createsACustomerWithItsAliasesAndBindsEachOneAndItsOwnId() {
