@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -79,17 +82,20 @@ public final class AliasSyncApp implements AutoCloseable {
         Map<String, Object> adminConfig = new StreamsConfig(properties).getAdminConfigs("alias-sync-provisioner");
         try (Admin admin = Admin.create(adminConfig)) {
             TopicNames names = config.streams().topicNames();
-            TopicProvisioner.ensure(admin, List.of(
+            Set<String> created = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(names.customerChanges()),
                     TopicSpec.compacted(names.customers()),
                     TopicSpec.compacted(names.aliasBindings()),
                     TopicSpec.log(names.customerChangesRejected())), configuredPartitions, replicationFactor);
             // Outcomes must land on the partition that holds the customer's state: same count as customer-changes.
-            int partitions = partitionCount(admin, names.customerChanges());
-            TopicProvisioner.ensure(admin, List.of(
+            // A topic just created is not described reliably yet, but its partition count is the one asked for.
+            int partitions = created.contains(names.customerChanges())
+                    ? configuredPartitions : partitionCount(admin, names.customerChanges());
+            Set<String> createdInternal = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(config.aliasCommandsTopic()),
                     TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor);
-            int outcomePartitions = partitionCount(admin, config.claimOutcomesTopic());
+            int outcomePartitions = createdInternal.contains(config.claimOutcomesTopic())
+                    ? partitions : partitionCount(admin, config.claimOutcomesTopic());
             if (outcomePartitions != partitions) {
                 throw new KafkaException("Topic " + config.claimOutcomesTopic() + " has " + outcomePartitions
                         + " partitions but " + names.customerChanges() + " has " + partitions
@@ -135,10 +141,15 @@ public final class AliasSyncApp implements AutoCloseable {
         return topics;
     }
 
-    /** Stops processing and releases the client; waits up to 30 s for in-flight work to commit. */
+    /**
+     * Stops processing and releases the client; waits up to 30 s for in-flight work to commit. The instance leaves
+     * the consumer group, so that its partitions move at once instead of after the session timeout: a restarted
+     * single instance resumes immediately.
+     */
     public synchronized void stop() {
         if (streams != null) {
-            if (!streams.close(CLOSE_TIMEOUT)) {
+            if (!streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(CLOSE_TIMEOUT))) {
                 LOG.warn("alias-sync did not stop within {}", CLOSE_TIMEOUT);
             }
         }

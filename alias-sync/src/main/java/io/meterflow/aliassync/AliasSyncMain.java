@@ -1,6 +1,7 @@
 package io.meterflow.aliassync;
 
 import io.meterflow.config.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,27 +24,39 @@ public final class AliasSyncMain {
     }
 
     public static void main(String[] args) throws InterruptedException, ExecutionException {
-        AliasSyncConfig config;
+        AliasSyncApp app;
         try {
-            Settings settings = Settings.load(configFile(args), System.getenv(), Map.of());
-            config = AliasSyncConfig.from(settings);
-            Set<String> unread = settings.unreadKeys();
-            if (!unread.isEmpty()) {
-                LOG.warn("Settings not used by alias-sync (typos?): {}", unread);
-            }
+            app = start(args, System.getenv(), new SimpleMeterRegistry());
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("alias-sync: " + e.getMessage());
             System.exit(2);
             return;
         }
-        AliasSyncApp app = new AliasSyncApp(config, new SimpleMeterRegistry());
         Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "alias-sync-shutdown"));
-        app.start();
         KafkaStreams.State end = app.terminated().get();
         if (end == KafkaStreams.State.ERROR) {
             app.stop();
             System.exit(1);
         }
+    }
+
+    /**
+     * What {@link #main} does before it waits: loads and validates the configuration from the arguments and the
+     * environment, creates missing topics and starts processing.
+     *
+     * @throws ConfigException          if a setting is invalid (the message names the key)
+     * @throws IllegalArgumentException if the arguments are not {@code [--config FILE]}
+     */
+    public static AliasSyncApp start(String[] args, Map<String, String> env, MeterRegistry registry) {
+        Settings settings = Settings.load(configFile(args), env, Map.of());
+        AliasSyncConfig config = AliasSyncConfig.from(settings);
+        Set<String> unread = settings.unreadKeys();
+        if (!unread.isEmpty()) {
+            LOG.warn("Settings not used by alias-sync (typos?): {}", unread);
+        }
+        AliasSyncApp app = new AliasSyncApp(config, registry);
+        app.start();
+        return app;
     }
 
     static Path configFile(String[] args) {
