@@ -84,15 +84,4 @@ class AliasLimitsTest extends AliasSyncTestBase {
         });
         assertThat(app.count(AliasSyncMetrics.REFUSALS, "reason", "TOO_MANY_ALIASES")).isEqualTo(1);
     }
-
-    @Test
-    void countsDistinctAliasesAgainstTheLimit() {
-        String[] twice = IntStream.range(0, 4000).mapToObj(i -> "alias-" + (i % 2000)).toArray(String[]::new);
-        app.create("c-1");
-
-        app.setAliases("c-1", twice);
-
-        assertThat(app.rejections()).isEmpty();
-        assertThat(app.aliasesOf("c-1")).hasSize(2000);
-    }
 }
