@@ -7,6 +7,10 @@ import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +41,12 @@ public final class KnownSchemas {
             Customer.getClassSchema(),
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
-            ExpiredUsage.getClassSchema());
+            ExpiredUsage.getClassSchema(),
+            // alias-sync internal topics and stores
+            AliasCommand.getClassSchema(),
+            ClaimOutcome.getClassSchema(),
+            CustomerClaims.getClassSchema(),
+            ChangeOriginal.getClassSchema());
 
     private static volatile Map<Integer, Schema> byId;
 
