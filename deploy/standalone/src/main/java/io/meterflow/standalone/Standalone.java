@@ -80,7 +80,7 @@ public final class Standalone implements AutoCloseable {
      */
     Settings appSettings(String app) {
         Map<String, String> values = new HashMap<>(options.settings().asMap());
-        values.keySet().removeIf(k -> k.startsWith(ALIAS_SYNC + ".") || k.startsWith(INGEST_STREAM + "."));
+        // <app>.<key> sets <key> for that app only; the prefixed key stays too, for apps whose own keys carry it.
         values.putAll(options.settings().withPrefix(app + "."));
         values.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         values.putIfAbsent(StreamsAppConfig.STATE_DIR, options.dataDir().resolve("state").resolve(app).toString());
