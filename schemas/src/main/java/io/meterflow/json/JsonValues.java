@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Converts between JSON text and {@link JsonValue}, keeping numbers as the literal text they were written with:
@@ -22,11 +23,24 @@ import java.util.Map;
  */
 public final class JsonValues {
 
+    private static final int MAX_NUMBER_LENGTH = 1000;
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(1000).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(MAX_NUMBER_LENGTH).build())
             .build();
 
+    /** RFC 8259's number grammar. */
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?");
+
     private JsonValues() {
+    }
+
+    /**
+     * Whether {@code text} is a JSON number literal. A {@link JsonNumber} that did not come from this class's parser
+     * (a producer writing Avro directly) may hold anything; callers that accept such records check it here.
+     */
+    public static boolean isJsonNumber(String text) {
+        return text != null && text.length() <= MAX_NUMBER_LENGTH && JSON_NUMBER.matcher(text).matches();
     }
 
     /** Reads the value at the parser's current token (which must be set), leaving the parser on its last token. */
@@ -99,6 +113,10 @@ public final class JsonValues {
         } else if (v instanceof CharSequence s) {
             generator.writeString(s.toString());
         } else if (v instanceof JsonNumber n) {
+            // The text is written raw, so anything but a number literal would corrupt (or inject into) the output.
+            if (!isJsonNumber(n.getText())) {
+                throw new IllegalArgumentException("not a JSON number literal: " + abbreviate(n.getText()));
+            }
             generator.writeNumber(n.getText());
         } else if (v instanceof List<?> items) {
             generator.writeStartArray();
@@ -111,6 +129,10 @@ public final class JsonValues {
         } else {
             throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
         }
+    }
+
+    private static String abbreviate(String text) {
+        return text == null ? "null" : text.length() <= 40 ? '"' + text + '"' : '"' + text.substring(0, 40) + "...\"";
     }
 
     /** Writes a map of values as a JSON object. */

@@ -82,10 +82,15 @@ public final class SerdeConfig {
         if (value == null) {
             return fallback;
         }
+        long parsed;
         try {
-            return Long.parseLong(value.toString().strip());
+            parsed = Long.parseLong(value.toString().strip());
         } catch (NumberFormatException e) {
             throw new ConfigException(key, value, "expected a whole number of milliseconds");
         }
+        if (parsed <= 0) {
+            throw new ConfigException(key, value, "must be a positive number of milliseconds");
+        }
+        return parsed;
     }
 }
