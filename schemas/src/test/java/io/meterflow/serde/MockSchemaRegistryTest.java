@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaFormatter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
@@ -94,7 +95,7 @@ class MockSchemaRegistryTest {
 
     @Test
     void theIdIsTheSameForTheSameSchemaParsedFromText() {
-        Schema reparsed = new Schema.Parser().parse(UsageEvent.getClassSchema().toString(true));
+        Schema reparsed = new Schema.Parser().parse(SchemaFormatter.format("json/pretty", UsageEvent.getClassSchema()));
 
         assertThat(MockSchemaRegistry.stableId(reparsed)).isEqualTo(MockSchemaRegistry.stableId(UsageEvent.getClassSchema()));
         assertThat(MockSchemaRegistry.stableId(reparsed)).isNotEqualTo(MockSchemaRegistry.stableId(Customer.getClassSchema()));

@@ -2,9 +2,6 @@ package io.meterflow.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.meterflow.json.JsonValues;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
@@ -37,7 +34,6 @@ class SchemaEvolutionTest {
 
     enum Registry { MOCK, HTTP }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant T0 = Instant.parse("2026-11-22T10:15:30.123Z");
     private static FakeSchemaRegistry http;
     private static final String SCOPE = "evolution-" + UUID.randomUUID();
@@ -78,33 +74,12 @@ class SchemaEvolutionTest {
                 .deserializer().deserialize(topic, bytes);
     }
 
-    private static Schema edited(Schema current, java.util.function.Consumer<ArrayNode> editFields) {
-        try {
-            ObjectNode json = (ObjectNode) JSON.readTree(current.toString());
-            editFields.accept((ArrayNode) json.get("fields"));
-            return new Schema.Parser().parse(json.toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static Schema without(Schema current, String field) {
-        return edited(current, fields -> {
-            for (int i = 0; i < fields.size(); i++) {
-                if (fields.get(i).get("name").asText().equals(field)) {
-                    fields.remove(i);
-                    return;
-                }
-            }
-            throw new AssertionError("no field " + field);
-        });
+        return SchemaEdits.withoutField(current, field);
     }
 
     private static Schema withExtraFields(Schema current) {
-        return edited(current, fields -> {
-            fields.addObject().put("name", "region").put("type", "string").put("default", "");
-            fields.addObject().put("name", "attempt").put("type", "long").put("default", 0);
-        });
+        return SchemaEdits.withField(SchemaEdits.withField(current, "region", "string", "\"\""), "attempt", "long", "0");
     }
 
     @ParameterizedTest(name = "an older UsageEvent without properties reads with empty properties ({0})")
