@@ -1,0 +1,179 @@
+package io.meterflow.standalone;
+
+import io.meterflow.aliassync.AliasSyncApp;
+import io.meterflow.aliassync.AliasSyncConfig;
+import io.meterflow.config.Settings;
+import io.meterflow.config.StreamsAppConfig;
+import io.meterflow.ingest.IngestApp;
+import io.meterflow.ingest.IngestConfig;
+import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Meterflow in one process: the embedded broker (unless an external cluster is given), alias-sync, ingest-stream and
+ * the HTTP endpoints, all keeping their data under one folder. Starting again on the same folder resumes where it
+ * stopped: the broker's logs hold every topic and changelog, the Streams state directories are reused, and schema IDs
+ * are derived from the schemas themselves (see {@code MockSchemaRegistry}), so nothing about them needs storing.
+ */
+public final class Standalone implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+    /** On two cores, four partitions give each app room to parallelise without idling on empty partitions. */
+    static final int DEFAULT_PARTITIONS = 4;
+    static final String ALIAS_SYNC = "alias-sync";
+    static final String INGEST_STREAM = "ingest-stream";
+
+    private final StandaloneOptions options;
+    private final PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private EmbeddedKafkaBroker broker;
+    private AliasSyncApp aliasSync;
+    private IngestApp ingest;
+    private HttpEndpoints http;
+    private String bootstrapServers;
+
+    public Standalone(StandaloneOptions options) {
+        this.options = options;
+    }
+
+    /**
+     * Starts everything and waits until both apps are RUNNING.
+     *
+     * @throws StartupException with a message for the user when something cannot start
+     */
+    public synchronized void start(Duration readyTimeout) {
+        prepareDataDir(options.dataDir());
+        // The HTTP port is bound first: it is the most likely to be taken, and failing on it costs nothing.
+        http = HttpEndpoints.bind(options.httpHost(), options.httpPort(), meterRegistry, this::health);
+        if (options.externalKafka() == null) {
+            broker = EmbeddedKafkaBroker.builder()
+                    .dataDir(options.dataDir().resolve("kafka"))
+                    .port(options.kafkaPort())
+                    .build()
+                    .start();
+            bootstrapServers = broker.bootstrapServers();
+        } else {
+            bootstrapServers = options.externalKafka();
+        }
+        aliasSync = new AliasSyncApp(AliasSyncConfig.from(appSettings(ALIAS_SYNC)), meterRegistry);
+        ingest = new IngestApp(IngestConfig.from(appSettings(INGEST_STREAM)), meterRegistry);
+        aliasSync.start();
+        ingest.start();
+        http.start();
+        awaitRunning(readyTimeout);
+    }
+
+    /**
+     * The settings one app sees: everything given, then the app's own {@code <app>.*} keys, then what the launcher
+     * decides (bootstrap servers, a state folder under the data folder, the standalone partition default).
+     */
+    Settings appSettings(String app) {
+        Map<String, String> values = new HashMap<>(options.settings().asMap());
+        values.keySet().removeIf(k -> k.startsWith(ALIAS_SYNC + ".") || k.startsWith(INGEST_STREAM + "."));
+        values.putAll(options.settings().withPrefix(app + "."));
+        values.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        values.putIfAbsent(StreamsAppConfig.STATE_DIR, options.dataDir().resolve("state").resolve(app).toString());
+        values.putIfAbsent(StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(DEFAULT_PARTITIONS));
+        return Settings.of(values);
+    }
+
+    private void awaitRunning(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (!(aliasSync.state() == KafkaStreams.State.RUNNING && ingest.state() == KafkaStreams.State.RUNNING)) {
+            for (Map.Entry<String, Supplier<KafkaStreams.State>> app : Map.<String, Supplier<KafkaStreams.State>>of(
+                    ALIAS_SYNC, aliasSync::state, INGEST_STREAM, ingest::state).entrySet()) {
+                KafkaStreams.State state = app.getValue().get();
+                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+                    throw new StartupException(app.getKey() + " stopped while starting (state " + state
+                            + "); the log above says why");
+                }
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new StartupException("alias-sync (" + aliasSync.state() + ") and ingest-stream (" + ingest.state()
+                        + ") were not both RUNNING within " + timeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while waiting for the apps to start");
+            }
+        }
+    }
+
+    static void prepareDataDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".write-check", "");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new StartupException("Data folder " + dir + " is not writable: " + e.getMessage()
+                    + " (choose another with --data-dir)");
+        }
+    }
+
+    /** The health of each part, for {@code /health/ready}. */
+    Map<String, String> health() {
+        Map<String, String> parts = new java.util.LinkedHashMap<>();
+        if (options.externalKafka() == null) {
+            parts.put("kafka", broker != null && broker.isRunning() ? "RUNNING" : "NOT_RUNNING");
+        }
+        parts.put(ALIAS_SYNC, aliasSync == null ? "CREATED" : aliasSync.state().name());
+        parts.put(INGEST_STREAM, ingest == null ? "CREATED" : ingest.state().name());
+        return parts;
+    }
+
+    public String httpBaseUrl() {
+        return http.baseUrl();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public Path dataDir() {
+        return options.dataDir();
+    }
+
+    public PrometheusMeterRegistry meterRegistry() {
+        return meterRegistry;
+    }
+
+    /** Stops the HTTP endpoints, then the apps (committing their work), then the broker. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (http != null) {
+            http.stop();
+        }
+        if (ingest != null) {
+            ingest.close();
+        }
+        if (aliasSync != null) {
+            aliasSync.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+        LOG.info("Meterflow stopped");
+    }
+
+    /** A start-up failure with a message meant for the user, printed without a stack trace. */
+    public static final class StartupException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.meterflow.standalone;
+
+import io.meterflow.kafka.embedded.EmbeddedKafkaException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * {@code meterflow [run|demo] [options]}: see {@link StandaloneOptions#usage()}. Exits 0 after a clean stop, 2 on a
+ * bad setting, 1 when something could not start; errors are printed as one line, not a stack trace.
+ */
+public final class StandaloneMain {
+
+    /** Scripts wait for a line starting with this. */
+    public static final String READY_PREFIX = "Meterflow ready: ";
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+
+    private StandaloneMain() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        StandaloneOptions options;
+        try {
+            options = StandaloneOptions.parse(args, System.getenv());
+        } catch (StandaloneOptions.HelpRequested help) {
+            out.print(StandaloneOptions.usage());
+            return 0;
+        } catch (ConfigException e) {
+            err.println("meterflow: " + e.getMessage());
+            return 2;
+        }
+        Standalone standalone = new Standalone(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            standalone.close();
+            stopped.countDown();
+        }, "meterflow-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            standalone.start(READY_TIMEOUT);
+        } catch (Standalone.StartupException | EmbeddedKafkaException | ConfigException e) {
+            err.println("meterflow: " + e.getMessage());
+            return e instanceof ConfigException ? 2 : 1;
+        } catch (KafkaException e) {
+            err.println("meterflow: Kafka: " + e.getMessage());
+            return 1;
+        }
+        out.println(READY_PREFIX + "http=" + standalone.httpBaseUrl() + " kafka=" + standalone.bootstrapServers()
+                + " data=" + standalone.dataDir());
+        out.flush();
+        if (options.command().equals("demo")) {
+            return Demo.run(standalone, out);
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}
