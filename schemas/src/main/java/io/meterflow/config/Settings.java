@@ -67,7 +67,8 @@ public final class Settings {
                 merged.put(key, value.strip());
             }
         });
-        merged.putAll(overrides);
+        overrides.forEach((key, value) -> merged.put(key, value == null ? null : value.strip()));
+        merged.values().removeIf(java.util.Objects::isNull);
         return new Settings(merged);
     }
 

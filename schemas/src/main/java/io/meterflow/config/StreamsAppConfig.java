@@ -64,8 +64,9 @@ public record StreamsAppConfig(
         }
         String registry = settings.string(SerdeConfig.SCHEMA_REGISTRY_URL, DEFAULT_SCHEMA_REGISTRY_URL);
         Map<String, String> serde = new HashMap<>();
-        serde.put(SerdeConfig.SCHEMA_REGISTRY_URL, registry);
         settings.withPrefix("schema.registry.").forEach((k, v) -> serde.put("schema.registry." + k, v));
+        // After the prefix copy, so that an empty schema.registry.url falls back to the default like every other key.
+        serde.put(SerdeConfig.SCHEMA_REGISTRY_URL, registry);
         for (String key : new String[] {SerdeConfig.BASIC_AUTH_USER_INFO, SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE,
                 SerdeConfig.AUTO_REGISTER_SCHEMAS}) {
             if (settings.has(key)) {
@@ -96,10 +97,19 @@ public record StreamsAppConfig(
                 stateDir,
                 settings.intValue(NUM_STREAM_THREADS, 1, 1, 64),
                 settings.intValue(TOPIC_PARTITIONS, 6, 1, 10_000),
-                (short) settings.intValue(TOPIC_REPLICATION_FACTOR, -1, -1, 32),
+                replicationFactor(settings),
                 names,
                 kafka,
                 serde);
+    }
+
+    private static short replicationFactor(Settings settings) {
+        int factor = settings.intValue(TOPIC_REPLICATION_FACTOR, -1, -1, Short.MAX_VALUE);
+        if (factor == 0 || factor > 32) {
+            throw new ConfigException(TOPIC_REPLICATION_FACTOR, factor,
+                    "must be -1 (the broker's default.replication.factor) or between 1 and 32");
+        }
+        return (short) factor;
     }
 
     private static String topicName(Settings settings, String defaultName) {

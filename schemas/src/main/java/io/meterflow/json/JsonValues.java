@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Converts between JSON text and {@link JsonValue}, keeping numbers as the literal text they were written with:
@@ -22,11 +24,78 @@ import java.util.Map;
  */
 public final class JsonValues {
 
+    private static final int MAX_NUMBER_LENGTH = 1000;
+    /** Deepest nesting of arrays and objects accepted, counting the outermost; the same when parsing and checking. */
+    public static final int MAX_DEPTH = 64;
+
     private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).maxNumberLength(1000).build())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).build())
             .build();
 
+    /** RFC 8259's number grammar. */
+    private static final Pattern JSON_NUMBER = Pattern.compile("-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?");
+
     private JsonValues() {
+    }
+
+    /**
+     * Whether {@code text} is a JSON number literal. A {@link JsonNumber} that did not come from this class's parser
+     * (a producer writing Avro directly) may hold anything; callers that accept such records check it here.
+     */
+    public static boolean isJsonNumber(String text) {
+        return text != null && text.length() <= MAX_NUMBER_LENGTH && JSON_NUMBER.matcher(text).matches();
+    }
+
+    /**
+     * Why {@code object} could not have come from {@link #parseObject(String)}, or empty if it could: a number whose
+     * text is not a JSON number literal, nesting deeper than {@link #MAX_DEPTH}, or a value that is not a JSON value.
+     * Records built by Meterflow's own parser always pass; a producer writing Avro directly can send anything, and
+     * such a value would fail (or, for numbers, corrupt) the JSON written from it later.
+     */
+    public static Optional<String> problem(Map<String, JsonValue> object) {
+        return problemIn(object, 1, "$");
+    }
+
+    private static Optional<String> problem(JsonValue value, int depth, String path) {
+        Object v = value == null ? null : value.getValue();
+        if (v == null || v instanceof Boolean || v instanceof CharSequence) {
+            return Optional.empty();
+        }
+        if (v instanceof JsonNumber n) {
+            return isJsonNumber(n.getText()) ? Optional.empty()
+                    : Optional.of(path + " is not a JSON number literal: " + abbreviate(n.getText()));
+        }
+        if (depth >= MAX_DEPTH) {
+            return Optional.of(path + " nests arrays and objects deeper than " + MAX_DEPTH + " levels");
+        }
+        if (v instanceof List<?> items) {
+            for (int i = 0; i < items.size(); i++) {
+                Optional<String> problem = items.get(i) instanceof JsonValue item || items.get(i) == null
+                        ? problem((JsonValue) items.get(i), depth + 1, path + "[" + i + "]")
+                        : Optional.of(path + "[" + i + "] is not a JSON value");
+                if (problem.isPresent()) {
+                    return problem;
+                }
+            }
+            return Optional.empty();
+        }
+        if (v instanceof Map<?, ?> fields) {
+            return problemIn(fields, depth + 1, path);
+        }
+        return Optional.of(path + " is not a JSON value: " + v.getClass().getName());
+    }
+
+    private static Optional<String> problemIn(Map<?, ?> fields, int depth, String path) {
+        for (Map.Entry<?, ?> field : fields.entrySet()) {
+            String fieldPath = path + "." + field.getKey();
+            Optional<String> problem = field.getValue() instanceof JsonValue || field.getValue() == null
+                    ? problem((JsonValue) field.getValue(), depth, fieldPath)
+                    : Optional.of(fieldPath + " is not a JSON value");
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
     }
 
     /** Reads the value at the parser's current token (which must be set), leaving the parser on its last token. */
@@ -99,6 +168,10 @@ public final class JsonValues {
         } else if (v instanceof CharSequence s) {
             generator.writeString(s.toString());
         } else if (v instanceof JsonNumber n) {
+            // The text is written raw, so anything but a number literal would corrupt (or inject into) the output.
+            if (!isJsonNumber(n.getText())) {
+                throw new IllegalArgumentException("not a JSON number literal: " + abbreviate(n.getText()));
+            }
             generator.writeNumber(n.getText());
         } else if (v instanceof List<?> items) {
             generator.writeStartArray();
@@ -111,6 +184,10 @@ public final class JsonValues {
         } else {
             throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
         }
+    }
+
+    private static String abbreviate(String text) {
+        return text == null ? "null" : text.length() <= 40 ? '"' + text + '"' : '"' + text.substring(0, 40) + "...\"";
     }
 
     /** Writes a map of values as a JSON object. */

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +49,9 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this.authorization = userInfo == null || userInfo.isBlank() ? null
                 : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
         this.timeout = Objects.requireNonNull(timeout);
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        // HTTP/1.1: the JDK client's default HTTP/2 would try an h2c upgrade on http:// URLs, which some proxies
+        // in front of registries mishandle for requests with a body.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     }
 
     private static URI baseUri(String url) {
@@ -87,13 +90,25 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         ObjectNode body = JSON.createObjectNode();
         body.put("schema", schema.toString());
         String path = subjectPath(subject);
-        JsonNode id = send(path, "POST", body.toString()).get("id");
-        if (id == null || !id.canConvertToInt()) {
-            throw new SchemaRegistryException("Schema registry answered POST /" + path + " without an integer id");
+        JsonNode response;
+        try {
+            response = send(path, "POST", body.toString());
+        } catch (SchemaRegistryException e) {
+            if (e.httpStatus() == 404) {
+                throw new SchemaRegistryException("Schema " + schema.getFullName() + " is not registered under subject '"
+                        + subject + "' and " + SerdeConfig.AUTO_REGISTER_SCHEMAS + " is false: register it first ("
+                        + e.getMessage() + ")", e.httpStatus(), e.errorCode());
+            }
+            throw e;
         }
-        ids.put(schema, id.intValue());
-        schemasById.putIfAbsent(id.intValue(), schema);
-        return id.intValue();
+        JsonNode id = response.get("id");
+        if (id == null || !id.canConvertToInt()) {
+            throw new SchemaRegistryException("Schema registry answered POST /" + path + " without an integer id: " + response);
+        }
+        int schemaId = id.intValue();
+        ids.put(schema, schemaId);
+        schemasById.putIfAbsent(schemaId, schema);
+        return schemaId;
     }
 
     private static String subjectPath(String subject) {
@@ -115,13 +130,19 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         if (text == null || !text.isTextual()) {
             throw new SchemaRegistryException("Schema registry answered GET /schemas/ids/" + id + " without a schema: " + response);
         }
-        Schema schema = new Schema.Parser().parse(text.asText());
+        Schema schema;
+        try {
+            schema = new Schema.Parser().parse(text.asText());
+        } catch (RuntimeException e) {
+            throw new SchemaRegistryException("Schema ID " + id + " from the registry is not a valid Avro schema: "
+                    + e.getMessage(), e);
+        }
         Schema raced = schemasById.putIfAbsent(id, schema);
         return raced != null ? raced : schema;
     }
 
     private JsonNode send(String path, String method, String body) {
-        SchemaRegistryException last = null;
+        List<SchemaRegistryException> failures = new ArrayList<>();
         for (URI base : baseUris) {
             URI uri = base.resolve(path);
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
@@ -138,7 +159,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             try {
                 response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
-                last = new SchemaRegistryException("Schema registry " + uri + " is unreachable: " + e.getMessage(), e);
+                failures.add(new SchemaRegistryException("Schema registry " + method + " " + uri + " is unreachable: "
+                        + e, e));
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -151,25 +173,53 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     throw new SchemaRegistryException("Schema registry " + uri + " answered with invalid JSON", e);
                 }
             }
-            String message = errorMessage(response.body());
-            SchemaRegistryException failure = new SchemaRegistryException("Schema registry " + method + " " + uri
-                    + " failed with HTTP " + response.statusCode() + (message.isEmpty() ? "" : ": " + message));
+            SchemaRegistryException failure = failure(method, uri, response);
             if (response.statusCode() >= 500) {
-                last = failure;
+                failures.add(failure);
                 continue;
             }
             throw failure;
         }
-        throw last;
+        SchemaRegistryException last = failures.get(failures.size() - 1);
+        if (failures.size() == 1) {
+            throw last;
+        }
+        SchemaRegistryException all = new SchemaRegistryException("None of the " + failures.size()
+                + " schema registry URLs answered: " + String.join("; ",
+                failures.stream().map(Throwable::getMessage).toList()), last.httpStatus(), last.errorCode());
+        failures.forEach(all::addSuppressed);
+        throw all;
     }
 
-    private static String errorMessage(String body) {
+    private static SchemaRegistryException failure(String method, URI uri, HttpResponse<String> response) {
+        int status = response.statusCode();
+        int errorCode = SchemaRegistryException.NONE;
+        String message = response.body() == null ? "" : response.body().strip();
         try {
-            JsonNode node = JSON.readTree(body);
-            JsonNode message = node == null ? null : node.get("message");
-            return message == null ? body.strip() : message.asText();
+            JsonNode node = JSON.readTree(message);
+            if (node != null && node.isObject()) {
+                JsonNode code = node.get("error_code");
+                if (code != null && code.canConvertToInt()) {
+                    errorCode = code.intValue();
+                }
+                JsonNode text = node.get("message");
+                if (text != null && !text.isNull()) {
+                    message = text.asText();
+                }
+            }
         } catch (IOException e) {
-            return body == null ? "" : body.strip();
+            // Not JSON (a proxy's error page, say): the raw body is the best explanation there is.
         }
+        if (message.length() > 500) {
+            message = message.substring(0, 500) + "...";
+        }
+        String hint = switch (status) {
+            case 401 -> "; the registry refused the credentials: check " + SerdeConfig.BASIC_AUTH_USER_INFO;
+            case 403 -> "; the credentials in " + SerdeConfig.BASIC_AUTH_USER_INFO + " lack permission for this call";
+            default -> "";
+        };
+        return new SchemaRegistryException("Schema registry " + method + " " + uri + " failed with HTTP " + status
+                + (errorCode == SchemaRegistryException.NONE ? "" : " (error_code " + errorCode + ")")
+                + (message.isEmpty() ? "" : ": " + message) + hint, status, errorCode);
     }
 }

@@ -40,6 +40,14 @@ public final class SerdeConfig {
         if (raw == null || raw.toString().isBlank()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL + " is required (an http(s):// registry URL or mock://scope)");
         }
+        // Every serde key is checked whatever the registry, so that a typo fails at start-up, not after a switch
+        // from mock:// to a real registry.
+        Object source = configs.get(BASIC_AUTH_CREDENTIALS_SOURCE);
+        if (source != null && !source.toString().isBlank() && !"USER_INFO".equals(source.toString().strip())) {
+            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "only USER_INFO is supported");
+        }
+        Duration timeout = Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L));
+        autoRegister(configs);
         String url = raw.toString().strip();
         if (url.startsWith(MOCK_PREFIX)) {
             String scope = url.substring(MOCK_PREFIX.length());
@@ -53,13 +61,19 @@ public final class SerdeConfig {
             if (!u.startsWith("http://") && !u.startsWith("https://")) {
                 throw new ConfigException(SCHEMA_REGISTRY_URL, url, "expected http(s)://host:port or mock://scope");
             }
+            try {
+                java.net.URI uri = java.net.URI.create(u);
+                if (uri.getHost() == null) {
+                    throw new ConfigException(SCHEMA_REGISTRY_URL, url, "no host in " + u);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(SCHEMA_REGISTRY_URL, url, "not a valid URL: " + e.getMessage());
+            }
         }
-        Object source = configs.get(BASIC_AUTH_CREDENTIALS_SOURCE);
-        if (source != null && !source.toString().isBlank() && !"USER_INFO".equals(source.toString().strip())) {
-            throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "only USER_INFO is supported");
+        if (urls.isEmpty()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, url, "expected http(s)://host:port or mock://scope");
         }
         Object userInfo = configs.get(BASIC_AUTH_USER_INFO);
-        Duration timeout = Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L));
         String userInfoText = userInfo == null ? null : userInfo.toString();
         String cacheKey = url + '\n' + userInfoText + '\n' + timeout.toMillis();
         return HTTP_CLIENTS.computeIfAbsent(cacheKey, k -> new HttpSchemaRegistryClient(urls, userInfoText, timeout));
@@ -82,10 +96,15 @@ public final class SerdeConfig {
         if (value == null) {
             return fallback;
         }
+        long parsed;
         try {
-            return Long.parseLong(value.toString().strip());
+            parsed = Long.parseLong(value.toString().strip());
         } catch (NumberFormatException e) {
             throw new ConfigException(key, value, "expected a whole number of milliseconds");
         }
+        if (parsed <= 0) {
+            throw new ConfigException(key, value, "must be a positive number of milliseconds");
+        }
+        return parsed;
     }
 }

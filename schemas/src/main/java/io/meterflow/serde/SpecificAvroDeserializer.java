@@ -1,9 +1,11 @@
 package io.meterflow.serde;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
@@ -27,7 +29,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     private final Class<T> targetType;
     private final Schema readerSchema;
     private volatile SchemaRegistryClient registry;
-    private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, WriterReader<T>> readers = new ConcurrentHashMap<>();
     private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
     public SpecificAvroDeserializer() {
@@ -68,26 +70,40 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                     + "set " + SerdeConfig.SCHEMA_REGISTRY_URL);
         }
         int id = WireFormat.schemaId(data);
-        DatumReader<T> reader = readers.computeIfAbsent(id, i -> newReader(client.schemaById(i)));
         try {
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
-                    data.length - WireFormat.HEADER_SIZE, DECODER.get());
+            WriterReader<T> reader = readers.computeIfAbsent(id, i -> newReader(client.schemaById(i)));
+            int length = data.length - WireFormat.HEADER_SIZE;
+            // A first pass that only skips checks every length against the payload before anything is allocated:
+            // Avro would otherwise allocate whatever size a corrupt length claims (up to 2 GB) before noticing
+            // the bytes are not there, and an OutOfMemoryError would kill the stream thread instead of being a
+            // poison record.
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE, length, DECODER.get());
             DECODER.set(decoder);
-            T value = reader.read(null, decoder);
+            GenericDatumReader.skip(reader.writer(), decoder);
             if (!decoder.isEnd()) {
-                throw new SerializationException("Trailing bytes after the Avro record (schema ID " + id + ")");
+                throw new SerializationException("Trailing bytes after the Avro record with schema ID " + id
+                        + " from topic " + topic);
             }
-            return value;
+            decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE, length, decoder);
+            return reader.reader().read(null, decoder);
         } catch (IOException | RuntimeException e) {
             if (e instanceof SerializationException se) {
                 throw se;
             }
             throw new SerializationException("Could not read Avro record with schema ID " + id + " from topic " + topic
                     + ": " + e, e);
+        } catch (StackOverflowError e) {
+            // Recursive schemas (JsonValue) let a small corrupt or hostile record nest deeper than any stack. The
+            // stack is unwound by now, so this is an ordinary poison record, not a broken JVM.
+            throw new SerializationException("Avro record with schema ID " + id + " from topic " + topic
+                    + " is nested too deeply to read");
         }
     }
 
-    private DatumReader<T> newReader(Schema writerSchema) {
+    private record WriterReader<T>(Schema writer, DatumReader<T> reader) {
+    }
+
+    private WriterReader<T> newReader(Schema writerSchema) {
         Schema reader = readerSchema;
         if (reader == null) {
             Class<?> generated = SpecificData.get().getClass(writerSchema);
@@ -101,6 +117,31 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             throw new SerializationException("Record of type " + writerSchema.getFullName() + " where "
                     + reader.getFullName() + " was expected");
         }
-        return new SpecificDatumReader<>(writerSchema, reader);
+        return new WriterReader<>(writerSchema, new SpecificDatumReader<>(writerSchema, reader,
+                new OrderPreservingData(SpecificData.getForSchema(reader))));
+    }
+
+    /**
+     * Avro writes a map's entries in the writer's iteration order but reads them into a {@code HashMap}; reading
+     * into a {@code LinkedHashMap} keeps the order, so event properties (a JSON object) come back in the order the
+     * producer wrote them and the JSON Meterflow serves is byte for byte the JSON it was sent. (A subclass of
+     * SpecificData also opts out of Avro's "fast reader", which would create HashMaps without asking the model.)
+     */
+    private static final class OrderPreservingData extends SpecificData {
+
+        OrderPreservingData(SpecificData generated) {
+            super(generated.getClassLoader());
+            generated.getConversions().forEach(this::addLogicalTypeConversion);
+        }
+
+        @Override
+        public Object newMap(Object old, int size) {
+            if (old instanceof Map<?, ?> map) {
+                map.clear();
+                return map;
+            }
+            // Capped: the size is the writer's claim, and a map grows as needed anyway.
+            return new LinkedHashMap<>(Math.min(Math.max(16, (int) (size / 0.75f) + 1), 1024));
+        }
     }
 }

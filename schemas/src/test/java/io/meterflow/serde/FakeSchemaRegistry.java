@@ -1,0 +1,223 @@
+package io.meterflow.serde;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.avro.Schema;
+
+/**
+ * The part of Confluent Schema Registry's REST API the HTTP client uses, on the JDK's HTTP server: register
+ * ({@code POST /subjects/{s}/versions}), look up ({@code POST /subjects/{s}}), fetch by ID
+ * ({@code GET /schemas/ids/{id}}), with Confluent's content type, error bodies and optional basic auth.
+ *
+ * <p>Like the real registry, an ID belongs to a schema, not to a subject: the same schema under two subjects has
+ * one ID. IDs start at {@code firstId} so that tests can tell them from the mock registry's stable IDs. Each
+ * {@link #url()} has its own path prefix, so that every test (and every serde that should not share a cached
+ * client) gets its own client from {@link SerdeConfig}'s per-URL cache.
+ */
+final class FakeSchemaRegistry implements AutoCloseable {
+
+    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final AtomicInteger nextId;
+    private final Map<String, Integer> idsBySchema = new HashMap<>();
+    private final Map<Integer, String> schemasById = new HashMap<>();
+    private final Map<String, List<Integer>> subjects = new HashMap<>();
+    private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final List<String> contentTypes = new CopyOnWriteArrayList<>();
+    private volatile String requiredAuthorization;
+    private volatile int failureStatus;
+
+    private FakeSchemaRegistry(int firstId) throws IOException {
+        this.nextId = new AtomicInteger(firstId);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    static FakeSchemaRegistry start() throws IOException {
+        return start(1001);
+    }
+
+    static FakeSchemaRegistry start(int firstId) throws IOException {
+        return new FakeSchemaRegistry(firstId);
+    }
+
+    /** A base URL for this registry that no other call of this method returns. */
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + UUID.randomUUID();
+    }
+
+    /** Requires {@code Authorization: Basic base64(userInfo)} on every request from now on. */
+    void requireBasicAuth(String userInfo) {
+        requiredAuthorization = "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers every request with this HTTP status (0: behave normally). */
+    void failEveryRequestWith(int status) {
+        failureStatus = status;
+    }
+
+    /** How many requests {@code "METHOD /path"} (path after the URL prefix) has served, successful or not. */
+    int calls(String request) {
+        AtomicInteger count = calls.get(request);
+        return count == null ? 0 : count.get();
+    }
+
+    int totalCalls() {
+        return calls.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
+    List<String> authorizationHeaders() {
+        return List.copyOf(authorizations);
+    }
+
+    List<String> contentTypes() {
+        return List.copyOf(contentTypes);
+    }
+
+    synchronized List<String> subjects() {
+        return subjects.keySet().stream().sorted().toList();
+    }
+
+    /** The ID of the newest version under {@code subject}. */
+    synchronized int latestId(String subject) {
+        List<Integer> versions = subjects.get(subject);
+        if (versions == null) {
+            throw new AssertionError("no subject " + subject + " in the fake registry; subjects: " + subjects.keySet());
+        }
+        return versions.get(versions.size() - 1);
+    }
+
+    /** Registers directly, as an operator or CI pipeline would before producers run with auto-registration off. */
+    synchronized int register(String subject, Schema schema) {
+        String text = schema.toString();
+        int id = idsBySchema.computeIfAbsent(text, t -> nextId.getAndIncrement());
+        schemasById.put(id, text);
+        List<Integer> versions = subjects.computeIfAbsent(subject, s -> new ArrayList<>());
+        if (!versions.contains(id)) {
+            versions.add(id);
+        }
+        return id;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try {
+            String method = exchange.getRequestMethod();
+            List<String> path = new ArrayList<>(List.of(exchange.getRequestURI().getRawPath().split("/")));
+            path.removeIf(String::isEmpty);
+            // Drop the per-URL prefix: everything before "subjects" or "schemas".
+            while (!path.isEmpty() && !path.get(0).equals("subjects") && !path.get(0).equals("schemas")) {
+                path.remove(0);
+            }
+            String request = method + " /" + String.join("/", path);
+            calls.computeIfAbsent(request, r -> new AtomicInteger()).incrementAndGet();
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            if (authorization != null) {
+                authorizations.add(authorization);
+            }
+            if (failureStatus != 0) {
+                respond(exchange, failureStatus, error(50001, "Injected failure"));
+                return;
+            }
+            String required = requiredAuthorization;
+            if (required != null && !required.equals(authorization)) {
+                respond(exchange, 401, error(401, "Unauthorized"));
+                return;
+            }
+            if (method.equals("POST")) {
+                String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+                contentTypes.add(String.valueOf(contentType));
+                if (contentType == null || !contentType.startsWith(CONTENT_TYPE)) {
+                    respond(exchange, 415, error(415, "Unsupported Media Type"));
+                    return;
+                }
+            }
+            if (method.equals("POST") && path.size() == 3 && path.get(0).equals("subjects") && path.get(2).equals("versions")) {
+                Schema schema = new Schema.Parser().parse(schemaText(exchange));
+                ObjectNode body = JSON.createObjectNode().put("id", register(subject(path), schema));
+                respond(exchange, 200, body);
+            } else if (method.equals("POST") && path.size() == 2 && path.get(0).equals("subjects")) {
+                lookup(exchange, subject(path), new Schema.Parser().parse(schemaText(exchange)).toString());
+            } else if (method.equals("GET") && path.size() == 3 && path.get(0).equals("schemas") && path.get(1).equals("ids")) {
+                String text;
+                synchronized (this) {
+                    text = schemasById.get(Integer.parseInt(path.get(2)));
+                }
+                if (text == null) {
+                    respond(exchange, 404, error(40403, "Schema " + path.get(2) + " not found"));
+                } else {
+                    respond(exchange, 200, JSON.createObjectNode().put("schema", text));
+                }
+            } else {
+                respond(exchange, 404, error(404, "HTTP 404 Not Found"));
+            }
+        } catch (RuntimeException e) {
+            respond(exchange, 500, error(50001, "Fake registry failed: " + e));
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private synchronized void lookup(HttpExchange exchange, String subject, String schemaText) throws IOException {
+        List<Integer> versions = subjects.get(subject);
+        if (versions == null) {
+            respond(exchange, 404, error(40401, "Subject '" + subject + "' not found."));
+            return;
+        }
+        Integer id = idsBySchema.get(schemaText);
+        if (id == null || !versions.contains(id)) {
+            respond(exchange, 404, error(40403, "Schema not found"));
+            return;
+        }
+        respond(exchange, 200, JSON.createObjectNode().put("subject", subject).put("id", id)
+                .put("version", versions.indexOf(id) + 1).put("schema", schemaText));
+    }
+
+    private static String subject(List<String> path) {
+        return URLDecoder.decode(path.get(1), StandardCharsets.UTF_8);
+    }
+
+    private static String schemaText(HttpExchange exchange) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody());
+        return body.get("schema").asText();
+    }
+
+    private static ObjectNode error(int code, String message) {
+        return JSON.createObjectNode().put("error_code", code).put("message", message);
+    }
+
+    private static void respond(HttpExchange exchange, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}
