@@ -7,6 +7,11 @@ import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.schemas.internal.ingest.IdentifierEntry;
+import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
+import io.meterflow.schemas.internal.ingest.ReplayJob;
+import io.meterflow.schemas.internal.ingest.UsageState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +42,13 @@ public final class KnownSchemas {
             Customer.getClassSchema(),
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
-            ExpiredUsage.getClassSchema());
+            ExpiredUsage.getClassSchema(),
+            // ingest-stream internal: store values and repartition topics
+            UsageState.getClassSchema(),
+            IdentifierEntry.getClassSchema(),
+            BoundCustomer.getClassSchema(),
+            ReplayJob.getClassSchema(),
+            IngestBookkeeping.getClassSchema());
 
     private static volatile Map<Integer, Schema> byId;
 
