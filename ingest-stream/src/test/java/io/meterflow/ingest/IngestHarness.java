@@ -103,6 +103,11 @@ final class IngestHarness implements AutoCloseable {
         usage.pipeInput(event.getTransactionId(), event, now);
     }
 
+    /** Sends {@code event} with the given record key, timestamped now. */
+    void sendKeyed(String key, UsageEvent event) {
+        usage.pipeInput(key, event, now);
+    }
+
     void send(String transactionId, String identifier) {
         send(event(transactionId, identifier));
     }
