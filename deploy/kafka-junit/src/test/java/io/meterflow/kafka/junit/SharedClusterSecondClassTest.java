@@ -1,0 +1,26 @@
+package io.meterflow.kafka.junit;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** With {@link SharedClusterFirstClassTest}: two test classes, one broker. Injected into {@code @BeforeAll}. */
+@ExtendWith(KafkaClusterExtension.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SharedClusterSecondClassTest {
+
+    private static KafkaCluster cluster;
+
+    @BeforeAll
+    static void rememberCluster(KafkaCluster injected) {
+        cluster = injected;
+    }
+
+    @Test
+    void getsTheSameBrokerAsTheOtherTestClasses() throws Exception {
+        SharedClusterWitness.assertSameClusterAsEarlierTestClasses(cluster);
+    }
+}
