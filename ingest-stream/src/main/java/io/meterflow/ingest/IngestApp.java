@@ -145,7 +145,7 @@ public final class IngestApp implements AutoCloseable {
         if (s == null) {
             throw new IllegalStateException("ingest-stream is not started");
         }
-        return new EventStatusQuery(s);
+        return new EventStatusQuery(s, config().usagePartitions());
     }
 
     /** The Kafka Streams client (health checks, metadata); null before {@link #start()}. */

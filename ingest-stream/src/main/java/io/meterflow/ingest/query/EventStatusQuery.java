@@ -2,6 +2,7 @@ package io.meterflow.ingest.query;
 
 import io.meterflow.ingest.ledger.IdentifierKey;
 import io.meterflow.ingest.ledger.UsageLedger;
+import io.meterflow.ingest.route.TransactionPartitioner;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.UsageState;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -27,12 +29,22 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 public final class EventStatusQuery {
 
     private final KafkaStreams streams;
+    private final int partitions;
 
-    public EventStatusQuery(KafkaStreams streams) {
+    /**
+     * @param streams    the running ingest-stream client
+     * @param partitions the partition count of usage-events (for the owning partition when host metadata is not
+     *                   available, i.e. without {@code application.server})
+     */
+    public EventStatusQuery(KafkaStreams streams, int partitions) {
         this.streams = streams;
+        this.partitions = partitions;
     }
 
-    /** The answer of this instance for one transaction ID. */
+    /**
+     * The answer of this instance for one transaction ID: whether it hosts the ID's partition, the host that does
+     * (null unless {@code application.server} is set), and the status if the ID is known.
+     */
     public record Lookup(boolean hostedHere, HostInfo activeHost, Optional<EventStatus> status) {
     }
 
@@ -47,18 +59,18 @@ public final class EventStatusQuery {
      */
     public Lookup lookup(String transactionId) {
         KeyQueryMetadata metadata = metadata(transactionId);
-        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            return new Lookup(false, null, Optional.empty());
-        }
+        boolean known = metadata != null && !metadata.equals(KeyQueryMetadata.NOT_AVAILABLE);
+        HostInfo host = known ? metadata.activeHost() : null;
+        int partition = known ? metadata.partition() : TransactionPartitioner.partitionOf(transactionId, partitions);
         ReadOnlyKeyValueStore<String, UsageState> store;
         try {
             store = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_TRANSACTION,
-                    QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(metadata.partition()));
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException notHere) {
-            return new Lookup(false, metadata.activeHost(), Optional.empty());
+                    QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(partition));
+        } catch (InvalidStateStoreException notHere) {
+            return new Lookup(false, host, Optional.empty());
         }
         UsageState state = store.get(transactionId);
-        return new Lookup(true, metadata.activeHost(),
+        return new Lookup(true, host,
                 state == null ? Optional.empty() : Optional.of(EventStatus.of(transactionId, state)));
     }
 
