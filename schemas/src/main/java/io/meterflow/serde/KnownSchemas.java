@@ -7,6 +7,10 @@ import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
@@ -43,6 +47,11 @@ public final class KnownSchemas {
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
             ExpiredUsage.getClassSchema(),
+            // alias-sync internal topics and stores
+            AliasCommand.getClassSchema(),
+            ClaimOutcome.getClassSchema(),
+            CustomerClaims.getClassSchema(),
+            ChangeOriginal.getClassSchema(),
             // ingest-stream internal: store values and repartition topics
             UsageState.getClassSchema(),
             IdentifierEntry.getClassSchema(),

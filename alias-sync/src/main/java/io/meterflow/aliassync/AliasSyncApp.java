@@ -1,0 +1,162 @@
+package io.meterflow.aliassync;
+
+import io.meterflow.topics.TopicProvisioner;
+import io.meterflow.topics.TopicProvisioner.TopicSpec;
+import io.meterflow.topics.TopicNames;
+import io.meterflow.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The alias-sync service: creates the topics it reads and writes when they are missing, checks that the claim-outcome
+ * topic is co-partitioned with {@code customer-changes}, and runs the topology. No static state: several instances
+ * (or several apps) may live in one JVM, as the standalone launcher does.
+ *
+ * <p>An exception that escapes processing (not bad input, which becomes a rejection, but a bug or a broken cluster)
+ * shuts the client down and leaves it in {@link KafkaStreams.State#ERROR}: production errors fail fast, and the
+ * process around it decides whether to restart.
+ */
+public final class AliasSyncApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AliasSyncApp.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final AliasSyncConfig config;
+    private final MeterRegistry registry;
+    private final Topics topics;
+    private final CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
+    private KafkaStreams streams;
+
+    public AliasSyncApp(AliasSyncConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
+    }
+
+    /** Creates missing topics and starts processing; returns once the streams client is starting. */
+    public synchronized void start() {
+        if (streams != null) {
+            throw new IllegalStateException("alias-sync is already started");
+        }
+        Properties properties = config.streams().streamsProperties();
+        provisionTopics(properties);
+        Topology topology = AliasSyncTopology.build(config, topics, registry);
+        LOG.info("alias-sync topology:\n{}", topology.describe());
+        KafkaStreams client = new KafkaStreams(topology, properties);
+        client.setUncaughtExceptionHandler(e -> {
+            LOG.error("alias-sync stream thread failed; shutting the client down", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        client.setStateListener((now, before) -> {
+            LOG.info("alias-sync state {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                terminated.complete(now);
+            }
+        });
+        streams = client;
+        client.start();
+    }
+
+    private void provisionTopics(Properties properties) {
+        int configuredPartitions = config.streams().topicPartitions();
+        short replicationFactor = config.streams().topicReplicationFactor();
+        Map<String, Object> adminConfig = new StreamsConfig(properties).getAdminConfigs("alias-sync-provisioner");
+        try (Admin admin = Admin.create(adminConfig)) {
+            TopicNames names = config.streams().topicNames();
+            Set<String> created = TopicProvisioner.ensure(admin, List.of(
+                    TopicSpec.log(names.customerChanges()),
+                    TopicSpec.compacted(names.customers()),
+                    TopicSpec.compacted(names.aliasBindings()),
+                    TopicSpec.log(names.customerChangesRejected())), configuredPartitions, replicationFactor);
+            // Outcomes must land on the partition that holds the customer's state: same count as customer-changes.
+            // A topic just created is not described reliably yet, but its partition count is the one asked for.
+            int partitions = created.contains(names.customerChanges())
+                    ? configuredPartitions : partitionCount(admin, names.customerChanges());
+            Set<String> createdInternal = TopicProvisioner.ensure(admin, List.of(
+                    TopicSpec.log(config.aliasCommandsTopic()),
+                    TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor);
+            int outcomePartitions = createdInternal.contains(config.claimOutcomesTopic())
+                    ? partitions : partitionCount(admin, config.claimOutcomesTopic());
+            if (outcomePartitions != partitions) {
+                throw new KafkaException("Topic " + config.claimOutcomesTopic() + " has " + outcomePartitions
+                        + " partitions but " + names.customerChanges() + " has " + partitions
+                        + "; they must be equal so that claim outcomes reach the customer's state."
+                        + " Delete the internal topic (or give it as many partitions) and restart.");
+            }
+        }
+    }
+
+    private static int partitionCount(Admin admin, String topic) {
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(topic);
+            return description.partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while describing " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaException("Could not describe topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The running streams client (for interactive queries); null before {@link #start()}. */
+    public synchronized KafkaStreams streams() {
+        return streams;
+    }
+
+    /** The client's state, {@link KafkaStreams.State#CREATED} before {@link #start()}. */
+    public synchronized KafkaStreams.State state() {
+        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    }
+
+    /** Completes with {@code ERROR} or {@code NOT_RUNNING} when the client has stopped, for whatever reason. */
+    public CompletableFuture<KafkaStreams.State> terminated() {
+        return terminated;
+    }
+
+    public AliasSyncConfig config() {
+        return config;
+    }
+
+    public Topics topics() {
+        return topics;
+    }
+
+    /**
+     * Stops processing and releases the client; waits up to 30 s for in-flight work to commit. The instance leaves
+     * the consumer group, so that its partitions move at once instead of after the session timeout: a restarted
+     * single instance resumes immediately.
+     */
+    public synchronized void stop() {
+        if (streams != null) {
+            if (!streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(CLOSE_TIMEOUT))) {
+                LOG.warn("alias-sync did not stop within {}", CLOSE_TIMEOUT);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

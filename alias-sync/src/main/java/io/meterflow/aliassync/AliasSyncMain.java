@@ -1,0 +1,74 @@
+package io.meterflow.aliassync;
+
+import io.meterflow.config.Settings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs alias-sync as a process: {@code alias-sync [--config FILE]}, each setting overridable by a {@code METERFLOW_*}
+ * environment variable. Exits 0 after a requested shutdown, 1 if the streams client failed, 2 on bad configuration.
+ */
+public final class AliasSyncMain {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AliasSyncMain.class);
+
+    private AliasSyncMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException, ExecutionException {
+        AliasSyncApp app;
+        try {
+            app = start(args, System.getenv(), new SimpleMeterRegistry());
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("alias-sync: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "alias-sync-shutdown"));
+        KafkaStreams.State end = app.terminated().get();
+        if (end == KafkaStreams.State.ERROR) {
+            app.stop();
+            System.exit(1);
+        }
+    }
+
+    /**
+     * What {@link #main} does before it waits: loads and validates the configuration from the arguments and the
+     * environment, creates missing topics and starts processing.
+     *
+     * @throws ConfigException          if a setting is invalid (the message names the key)
+     * @throws IllegalArgumentException if the arguments are not {@code [--config FILE]}
+     */
+    public static AliasSyncApp start(String[] args, Map<String, String> env, MeterRegistry registry) {
+        Settings settings = Settings.load(configFile(args), env, Map.of());
+        AliasSyncConfig config = AliasSyncConfig.from(settings);
+        Set<String> unread = settings.unreadKeys();
+        if (!unread.isEmpty()) {
+            LOG.warn("Settings not used by alias-sync (typos?): {}", unread);
+        }
+        AliasSyncApp app = new AliasSyncApp(config, registry);
+        app.start();
+        return app;
+    }
+
+    static Path configFile(String[] args) {
+        if (args.length == 0) {
+            return null;
+        }
+        if (args.length == 2 && args[0].equals("--config")) {
+            return Path.of(args[1]);
+        }
+        if (args.length == 1 && args[0].startsWith("--config=")) {
+            return Path.of(args[0].substring("--config=".length()));
+        }
+        throw new IllegalArgumentException("usage: alias-sync [--config FILE]");
+    }
+}

@@ -1,0 +1,107 @@
+package io.meterflow.aliassync;
+
+import io.meterflow.aliassync.intake.ChangeType;
+import io.meterflow.aliassync.rejection.RefusalReason;
+import io.meterflow.schemas.internal.aliassync.AliasAction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * alias-sync's Micrometer counters. Every counter is registered up front so that dashboards see zeros rather than
+ * missing series. Under exactly-once a transaction that is aborted and retried counts its records again: counters
+ * count processing, not committed output.
+ */
+public final class AliasSyncMetrics {
+
+    /** Customer changes read, tagged {@code type} (see {@link ChangeType}) and {@code outcome}. */
+    public static final String CHANGES = "meterflow.customer.changes";
+    /** Records written to customer-changes-rejected, tagged {@code reason} (see {@link RefusalReason}). */
+    public static final String REFUSALS = "meterflow.customer.refusals";
+    /** Alias commands decided by the ownership stage, tagged {@code action} and {@code result}. */
+    public static final String ALIAS_COMMANDS = "meterflow.alias.commands";
+
+    /** What became of a change read from customer-changes. */
+    public enum ChangeOutcome {
+        /** Applied (an alias-level refusal within it is counted under {@link #REFUSALS}). */
+        APPLIED,
+        /** Refused as a whole. */
+        REFUSED,
+        /** A change ID already processed for this customer: ignored. */
+        REDELIVERED;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * The result tags of {@link #ALIAS_COMMANDS}: a claim is granted or refused; a release releases or is ignored
+     * (the customer did not hold the alias); an archive mark marks or is ignored; a customer-ID binding binds.
+     */
+    public enum CommandResult {
+        GRANTED, REFUSED, RELEASED, MARKED_ARCHIVED, BOUND, IGNORED;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private static final Map<AliasAction, List<CommandResult>> RESULTS = Map.of(
+            AliasAction.CLAIM, List.of(CommandResult.GRANTED, CommandResult.REFUSED),
+            AliasAction.RELEASE, List.of(CommandResult.RELEASED, CommandResult.IGNORED),
+            AliasAction.ARCHIVE, List.of(CommandResult.MARKED_ARCHIVED, CommandResult.IGNORED),
+            AliasAction.BIND_CUSTOMER_ID, List.of(CommandResult.BOUND, CommandResult.IGNORED));
+
+    private final Map<ChangeType, Map<ChangeOutcome, Counter>> changes = new EnumMap<>(ChangeType.class);
+    private final Map<RefusalReason, Counter> refusals = new EnumMap<>(RefusalReason.class);
+    private final Map<AliasAction, Map<CommandResult, Counter>> commands = new EnumMap<>(AliasAction.class);
+
+    public AliasSyncMetrics(MeterRegistry registry) {
+        for (ChangeType type : ChangeType.values()) {
+            Map<ChangeOutcome, Counter> byOutcome = new EnumMap<>(ChangeOutcome.class);
+            for (ChangeOutcome outcome : ChangeOutcome.values()) {
+                byOutcome.put(outcome, Counter.builder(CHANGES)
+                        .description("Customer changes read from customer-changes, by type and outcome")
+                        .tag("type", type.tag()).tag("outcome", outcome.tag())
+                        .register(registry));
+            }
+            changes.put(type, byOutcome);
+        }
+        for (RefusalReason reason : RefusalReason.values()) {
+            refusals.put(reason, Counter.builder(REFUSALS)
+                    .description("Refusals written to customer-changes-rejected, by reason")
+                    .tag("reason", reason.tag())
+                    .register(registry));
+        }
+        for (AliasAction action : AliasAction.values()) {
+            Map<CommandResult, Counter> byResult = new EnumMap<>(CommandResult.class);
+            for (CommandResult result : RESULTS.get(action)) {
+                byResult.put(result, Counter.builder(ALIAS_COMMANDS)
+                        .description("Alias commands decided by the alias-ownership stage, by action and result")
+                        .tag("action", action.name().toLowerCase(Locale.ROOT)).tag("result", result.tag())
+                        .register(registry));
+            }
+            commands.put(action, byResult);
+        }
+    }
+
+    public void change(ChangeType type, ChangeOutcome outcome) {
+        changes.get(type).get(outcome).increment();
+    }
+
+    public void refusal(RefusalReason reason) {
+        refusals.get(reason).increment();
+    }
+
+    public void aliasCommand(AliasAction action, CommandResult result) {
+        Counter counter = commands.get(action).get(result);
+        if (counter == null) {
+            throw new IllegalArgumentException(action + " cannot end " + result);
+        }
+        counter.increment();
+    }
+}

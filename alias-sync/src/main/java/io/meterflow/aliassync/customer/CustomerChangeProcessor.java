@@ -1,0 +1,267 @@
+package io.meterflow.aliassync.customer;
+
+import io.meterflow.aliassync.AliasSyncMetrics;
+import io.meterflow.aliassync.AliasSyncMetrics.ChangeOutcome;
+import io.meterflow.aliassync.intake.AliasRules;
+import io.meterflow.aliassync.intake.ChangeType;
+import io.meterflow.aliassync.intake.CustomerChangeReader;
+import io.meterflow.aliassync.rejection.RefusalReason;
+import io.meterflow.aliassync.rejection.Rejections;
+import io.meterflow.aliassync.rejection.Rejections.Source;
+import io.meterflow.schemas.CustomFieldsSet;
+import io.meterflow.schemas.Customer;
+import io.meterflow.schemas.CustomerChange;
+import io.meterflow.schemas.CustomerCreated;
+import io.meterflow.schemas.IngestAliasesSet;
+import io.meterflow.schemas.NameSet;
+import io.meterflow.schemas.internal.aliassync.AliasAction;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
+import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Stage 1 of alias-sync, partitioned by customer: reads each raw {@code customer-changes} record, refuses what it
+ * cannot apply, applies the rest to the customer's state, and turns alias changes into {@link AliasCommand}s keyed
+ * by alias for the ownership stage. Whether a claimed alias is granted is not known here: the customer's effective
+ * set grows only when {@link ClaimOutcomeProcessor} receives the answer.
+ *
+ * <p>A change ID already processed for the customer is ignored (the create's ID always, others among the last
+ * {@code rememberedChangeIds}). The {@code customers} record is published when a change leaves the customer with no
+ * claim in flight; otherwise the last outcome publishes it, so that the topic does not show a half-answered set.
+ */
+public final class CustomerChangeProcessor implements Processor<byte[], byte[], String, SpecificRecord> {
+
+    public static final String NAME = "customer-change-processor";
+    /** Child that writes {@link Customer} records to {@code customers}. */
+    public static final String CUSTOMERS_SINK = "customers-sink";
+    /** Child that writes {@link AliasCommand}s to the alias-commands topic. */
+    public static final String ALIAS_COMMANDS_SINK = "alias-commands-sink";
+    /** Child that writes refusals to {@code customer-changes-rejected}. */
+    public static final String REJECTIONS_SINK = "customer-rejections-sink";
+
+    private final CustomerChangeReader reader;
+    private final AliasSyncMetrics metrics;
+    private final int rememberedChangeIds;
+    private ProcessorContext<String, SpecificRecord> context;
+    private CustomerStores stores;
+
+    public CustomerChangeProcessor(CustomerChangeReader reader, AliasSyncMetrics metrics, int rememberedChangeIds) {
+        this.reader = reader;
+        this.metrics = metrics;
+        this.rememberedChangeIds = rememberedChangeIds;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.stores = CustomerStores.of(context);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata metadata = context.recordMetadata().orElseThrow();
+        Source source = new Source(metadata.topic(), metadata.partition(), metadata.offset(), record.key(), record.value());
+        CustomerChangeReader.Read read = reader.read(metadata.topic(), record.key(), record.value());
+        if (read instanceof CustomerChangeReader.Unreadable unreadable) {
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            refuse(record, key, ChangeType.MALFORMED, RefusalReason.MALFORMED, unreadable.detail(), null, source,
+                    unreadable.changeId());
+            return;
+        }
+        CustomerChange change = ((CustomerChangeReader.Readable) read).change();
+        ChangeType type = ChangeType.of(change);
+        String customerId = change.getCustomerId();
+        Customer customer = stores.customers.get(customerId);
+        CustomerClaims claims = stores.claims.get(customerId);
+        if (claims != null && alreadyProcessed(claims, change.getChangeId())) {
+            metrics.change(type, ChangeOutcome.REDELIVERED);
+            return;
+        }
+        if (type == ChangeType.CREATED) {
+            create(record, change, (CustomerCreated) change.getPayload(), customer, claims, source);
+        } else if (customer == null || claims == null) {
+            refuse(record, customerId, type, RefusalReason.UNKNOWN_CUSTOMER,
+                    "customer " + customerId + " does not exist", null, source, change.getChangeId());
+        } else {
+            update(record, change, type, customer, claims, source);
+        }
+    }
+
+    private static boolean alreadyProcessed(CustomerClaims claims, String changeId) {
+        return claims.getCreatedChangeId().equals(changeId) || claims.getRecentChangeIds().contains(changeId);
+    }
+
+    private void create(Record<byte[], byte[]> record, CustomerChange change, CustomerCreated created,
+            Customer existing, CustomerClaims existingClaims, Source source) {
+        String customerId = change.getCustomerId();
+        if (existing != null && existingClaims != null) {
+            remember(existingClaims, change.getChangeId());
+            stores.claims.put(customerId, existingClaims);
+            refuse(record, customerId, ChangeType.CREATED, RefusalReason.DUPLICATE_CUSTOMER,
+                    "customer " + customerId + " already exists (created by change " + existingClaims.getCreatedChangeId()
+                            + ")", null, source, change.getChangeId());
+            return;
+        }
+        AliasRules.Result aliases = AliasRules.check(created.getIngestAliases());
+        if (aliases.violation().isPresent()) {
+            AliasRules.Violation violation = aliases.violation().get();
+            refuse(record, customerId, ChangeType.CREATED, violation.reason(), violation.detail(), violation.subject(),
+                    source, change.getChangeId());
+            return;
+        }
+        Instant at = change.getOccurredAt();
+        Customer customer = Customer.newBuilder()
+                .setId(customerId)
+                .setName(AliasRules.truncateName(created.getName()))
+                .setIngestAliases(List.of())
+                .setCustomFields(new HashMap<>(created.getCustomFields()))
+                .setExternalId(created.getExternalId())
+                .setCustomerConfig(new HashMap<>(created.getCustomerConfig()))
+                .setBillingConfig(created.getBillingConfig() == null ? null : new HashMap<>(created.getBillingConfig()))
+                .setCreatedAt(at)
+                .setUpdatedAt(at)
+                .setArchivedAt(null)
+                .setLastChangeId(change.getChangeId())
+                .build();
+        CustomerClaims claims = CustomerClaims.newBuilder()
+                .setCustomerId(customerId)
+                .setCreatedChangeId(change.getChangeId())
+                .setRecentChangeIds(new ArrayList<>())
+                .setRequestedAliases(new ArrayList<>())
+                .setPendingClaims(new HashMap<>())
+                .setUnansweredClaims(new HashMap<>())
+                .build();
+        // The customer's own ID is bound before any alias it claims, so that a claim of its own ID finds it.
+        command(record, customerId, customerId, AliasAction.BIND_CUSTOMER_ID, change, false);
+        replaceAliases(record, change, customer, claims, aliases.aliases(), source);
+        metrics.change(ChangeType.CREATED, ChangeOutcome.APPLIED);
+    }
+
+    private void update(Record<byte[], byte[]> record, CustomerChange change, ChangeType type, Customer customer,
+            CustomerClaims claims, Source source) {
+        String customerId = customer.getId();
+        Object payload = change.getPayload();
+        remember(claims, change.getChangeId());
+        if (payload instanceof IngestAliasesSet set) {
+            AliasRules.Result aliases = AliasRules.check(set.getIngestAliases());
+            if (aliases.violation().isPresent()) {
+                AliasRules.Violation violation = aliases.violation().get();
+                stores.claims.put(customerId, claims);
+                refuse(record, customerId, type, violation.reason(), violation.detail(), violation.subject(), source,
+                        change.getChangeId());
+                return;
+            }
+            touch(customer, change);
+            replaceAliases(record, change, customer, claims, aliases.aliases(), source);
+        } else if (payload instanceof NameSet name) {
+            customer.setName(AliasRules.truncateName(name.getName()));
+            touch(customer, change);
+            save(record, customer, claims);
+        } else if (payload instanceof CustomFieldsSet fields) {
+            Map<String, String> merged = new HashMap<>(customer.getCustomFields());
+            merged.putAll(fields.getCustomFields());
+            fields.getRemovedKeys().forEach(merged::remove);
+            customer.setCustomFields(merged);
+            touch(customer, change);
+            save(record, customer, claims);
+        } else if (customer.getArchivedAt() != null) {
+            // Archiving an archived customer changes nothing; its first archive time stands.
+            stores.claims.put(customerId, claims);
+        } else {
+            customer.setArchivedAt(change.getOccurredAt());
+            touch(customer, change);
+            // Archiving frees nothing: every binding of the customer, its own ID included, is marked archived.
+            command(record, customerId, customerId, AliasAction.ARCHIVE, change, true);
+            for (String alias : new AliasHoldings(customer.getIngestAliases(), claims).held()) {
+                if (!alias.equals(customerId)) {
+                    command(record, alias, customerId, AliasAction.ARCHIVE, change, true);
+                }
+            }
+            save(record, customer, claims);
+        }
+        metrics.change(type, ChangeOutcome.APPLIED);
+    }
+
+    private void replaceAliases(Record<byte[], byte[]> record, CustomerChange change, Customer customer,
+            CustomerClaims claims, List<String> aliases, Source source) {
+        AliasHoldings holdings = new AliasHoldings(customer.getIngestAliases(), claims);
+        AliasHoldings.Replacement replacement = holdings.replace(aliases, change.getChangeId());
+        boolean archived = customer.getArchivedAt() != null;
+        for (String alias : replacement.releases()) {
+            command(record, alias, customer.getId(), AliasAction.RELEASE, change, archived);
+        }
+        for (String alias : replacement.claims()) {
+            command(record, alias, customer.getId(), AliasAction.CLAIM, change, archived);
+        }
+        if (!replacement.claims().isEmpty()) {
+            stores.originals.put(CustomerStores.originalKey(customer.getId(), change.getChangeId()),
+                    ChangeOriginal.newBuilder()
+                            .setSourceTopic(source.topic())
+                            .setSourcePartition(source.partition())
+                            .setSourceOffset(source.offset())
+                            .setOriginalKey(source.key() == null ? null : ByteBuffer.wrap(source.key()))
+                            .setOriginalValue(source.value() == null ? null : ByteBuffer.wrap(source.value()))
+                            .build());
+        }
+        holdings.writeTo(claims);
+        customer.setIngestAliases(holdings.effective());
+        save(record, customer, claims);
+    }
+
+    private void save(Record<byte[], byte[]> record, Customer customer, CustomerClaims claims) {
+        stores.customers.put(customer.getId(), customer);
+        stores.claims.put(customer.getId(), claims);
+        if (claims.getPendingClaims().isEmpty()) {
+            context.forward(new Record<>(customer.getId(), customer, record.timestamp()), CUSTOMERS_SINK);
+        }
+    }
+
+    private static void touch(Customer customer, CustomerChange change) {
+        customer.setUpdatedAt(change.getOccurredAt());
+        customer.setLastChangeId(change.getChangeId());
+    }
+
+    private void remember(CustomerClaims claims, String changeId) {
+        List<String> recent = new ArrayList<>(claims.getRecentChangeIds());
+        recent.add(changeId);
+        if (recent.size() > rememberedChangeIds) {
+            recent = new ArrayList<>(recent.subList(recent.size() - rememberedChangeIds, recent.size()));
+        }
+        claims.setRecentChangeIds(recent);
+    }
+
+    private void command(Record<byte[], byte[]> record, String alias, String customerId, AliasAction action,
+            CustomerChange change, boolean archived) {
+        RecordMetadata metadata = context.recordMetadata().orElseThrow();
+        AliasCommand command = AliasCommand.newBuilder()
+                .setAlias(alias)
+                .setCustomerId(customerId)
+                .setAction(action)
+                .setChangeId(change.getChangeId())
+                .setArchived(archived)
+                .setSourcePartition(metadata.partition())
+                .setSourceOffset(metadata.offset())
+                .build();
+        context.forward(new Record<>(alias, command, record.timestamp()), ALIAS_COMMANDS_SINK);
+    }
+
+    private void refuse(Record<byte[], byte[]> record, String key, ChangeType type, RefusalReason reason, String detail,
+            String subject, Source source, String changeId) {
+        metrics.change(type, ChangeOutcome.REFUSED);
+        metrics.refusal(reason);
+        context.forward(new Record<>(key, Rejections.of(reason, detail, source, changeId, subject,
+                Instant.ofEpochMilli(context.currentSystemTimeMs())), record.timestamp()), REJECTIONS_SINK);
+    }
+}

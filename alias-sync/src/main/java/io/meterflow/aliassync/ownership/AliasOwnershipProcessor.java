@@ -1,0 +1,169 @@
+package io.meterflow.aliassync.ownership;
+
+import io.meterflow.aliassync.AliasSyncMetrics;
+import io.meterflow.aliassync.AliasSyncMetrics.CommandResult;
+import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ClaimDecision;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.topics.Topics;
+import java.time.Instant;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Stage 2 of alias-sync, partitioned by alias: the single place where ownership of an alias is decided. Commands for
+ * one alias arrive in order on one partition, so two customers racing for a free alias are decided one after the
+ * other: the first claim binds it, the second finds it held and is refused. Never both, never neither.
+ *
+ * <p>Every decision is written to the {@value #ALIAS_BINDING_STORE} store (and, when the binding changes, to
+ * {@code alias-bindings}); claims are answered with a {@link ClaimOutcome} keyed by the claiming customer.
+ *
+ * <p>A customer's own ID is bound to it when it is created ({@code is_customer_id}) and is never released. An alias
+ * equal to another customer's ID is refused. If an alias was bound before a customer with that ID existed, the new
+ * customer's ID takes the binding over and the alias is revoked from its holder: a customer's own ID always
+ * resolves to it.
+ */
+public final class AliasOwnershipProcessor implements Processor<String, AliasCommand, String, SpecificRecord> {
+
+    public static final String NAME = "alias-ownership-processor";
+    /** Queryable: alias (or customer ID) to its {@link AliasBinding}, exactly as published on {@code alias-bindings}. */
+    public static final String ALIAS_BINDING_STORE = "alias-binding-store";
+    /** Child that writes bindings and tombstones to {@code alias-bindings}. */
+    public static final String ALIAS_BINDINGS_SINK = "alias-bindings-sink";
+    /** Child that writes {@link ClaimOutcome}s to the claim-outcomes topic. */
+    public static final String CLAIM_OUTCOMES_SINK = "claim-outcomes-sink";
+
+    private final AliasSyncMetrics metrics;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, AliasBinding> bindings;
+
+    public AliasOwnershipProcessor(AliasSyncMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /** The binding store: persistent, logged, cached. */
+    public static StoreBuilder<KeyValueStore<String, AliasBinding>> storeBuilder(Topics topics) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ALIAS_BINDING_STORE),
+                Serdes.String(), topics.valueSerde(AliasBinding.class)).withCachingEnabled();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.bindings = context.getStateStore(ALIAS_BINDING_STORE);
+    }
+
+    @Override
+    public void process(Record<String, AliasCommand> record) {
+        AliasCommand command = record.value();
+        AliasBinding current = bindings.get(command.getAlias());
+        CommandResult result = switch (command.getAction()) {
+            case CLAIM -> claim(record, command, current);
+            case RELEASE -> release(record, command, current);
+            case ARCHIVE -> archive(record, command, current);
+            case BIND_CUSTOMER_ID -> bindCustomerId(record, command, current);
+        };
+        metrics.aliasCommand(command.getAction(), result);
+    }
+
+    private CommandResult claim(Record<String, AliasCommand> record, AliasCommand command, AliasBinding current) {
+        if (current == null) {
+            bind(record, binding(command, false, command.getArchived()));
+            answer(record, command, ClaimDecision.GRANTED, null);
+            return CommandResult.GRANTED;
+        }
+        if (current.getCustomerId().equals(command.getCustomerId())) {
+            // Already this customer's (its own ID, or a claim repeated after a lost outcome): nothing to write.
+            answer(record, command, ClaimDecision.GRANTED, null);
+            return CommandResult.GRANTED;
+        }
+        answer(record, command, ClaimDecision.REFUSED, current);
+        return CommandResult.REFUSED;
+    }
+
+    private CommandResult release(Record<String, AliasCommand> record, AliasCommand command, AliasBinding current) {
+        if (current == null || current.getIsCustomerId() || !current.getCustomerId().equals(command.getCustomerId())) {
+            // Not held by this customer (its claim was refused), or its own ID, which is never released.
+            return CommandResult.IGNORED;
+        }
+        bindings.delete(command.getAlias());
+        context.forward(new Record<>(command.getAlias(), null, record.timestamp()), ALIAS_BINDINGS_SINK);
+        return CommandResult.RELEASED;
+    }
+
+    private CommandResult archive(Record<String, AliasCommand> record, AliasCommand command, AliasBinding current) {
+        if (current == null || current.getArchived() || !current.getCustomerId().equals(command.getCustomerId())) {
+            return CommandResult.IGNORED;
+        }
+        AliasBinding archived = AliasBinding.newBuilder(current)
+                .setArchived(true)
+                .setChangeId(command.getChangeId())
+                .setUpdatedAt(now())
+                .build();
+        bind(record, archived);
+        return CommandResult.MARKED_ARCHIVED;
+    }
+
+    private CommandResult bindCustomerId(Record<String, AliasCommand> record, AliasCommand command, AliasBinding current) {
+        if (current != null && current.getIsCustomerId()) {
+            return CommandResult.IGNORED;
+        }
+        bind(record, binding(command, true, false));
+        if (current != null && !current.getCustomerId().equals(command.getCustomerId())) {
+            ClaimOutcome revoked = ClaimOutcome.newBuilder()
+                    .setCustomerId(current.getCustomerId())
+                    .setAlias(command.getAlias())
+                    .setDecision(ClaimDecision.REVOKED)
+                    .setChangeId(command.getChangeId())
+                    .setHolderCustomerId(command.getCustomerId())
+                    .setHolderIsCustomerId(true)
+                    .setSourcePartition(command.getSourcePartition())
+                    .setSourceOffset(command.getSourceOffset())
+                    .build();
+            context.forward(new Record<>(current.getCustomerId(), revoked, record.timestamp()), CLAIM_OUTCOMES_SINK);
+        }
+        return CommandResult.BOUND;
+    }
+
+    private AliasBinding binding(AliasCommand command, boolean isCustomerId, boolean archived) {
+        return AliasBinding.newBuilder()
+                .setAlias(command.getAlias())
+                .setCustomerId(command.getCustomerId())
+                .setIsCustomerId(isCustomerId)
+                .setArchived(archived)
+                .setChangeId(command.getChangeId())
+                .setUpdatedAt(now())
+                .build();
+    }
+
+    private void bind(Record<String, AliasCommand> record, AliasBinding binding) {
+        bindings.put(binding.getAlias(), binding);
+        context.forward(new Record<>(binding.getAlias(), binding, record.timestamp()), ALIAS_BINDINGS_SINK);
+    }
+
+    private void answer(Record<String, AliasCommand> record, AliasCommand command, ClaimDecision decision,
+            AliasBinding holder) {
+        ClaimOutcome outcome = ClaimOutcome.newBuilder()
+                .setCustomerId(command.getCustomerId())
+                .setAlias(command.getAlias())
+                .setDecision(decision)
+                .setChangeId(command.getChangeId())
+                .setHolderCustomerId(holder == null ? null : holder.getCustomerId())
+                .setHolderIsCustomerId(holder != null && holder.getIsCustomerId())
+                .setSourcePartition(command.getSourcePartition())
+                .setSourceOffset(command.getSourceOffset())
+                .build();
+        context.forward(new Record<>(command.getCustomerId(), outcome, record.timestamp()), CLAIM_OUTCOMES_SINK);
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(context.currentSystemTimeMs());
+    }
+}

@@ -1,0 +1,27 @@
+package io.meterflow.aliassync.rejection;
+
+/**
+ * Why alias-sync refused a customer change, or part of one. The name is the {@code reason} written to
+ * {@code customer-changes-rejected} and the {@code reason} tag of {@code meterflow.customer.refusals}.
+ */
+public enum RefusalReason {
+    /** The record could not be read: no value, not a CustomerChange, key not equal to its customer_id, no change_id. */
+    MALFORMED,
+    /** A change other than a create for a customer that was never created. */
+    UNKNOWN_CUSTOMER,
+    /** A create, under a new change ID, for a customer that exists. */
+    DUPLICATE_CUSTOMER,
+    /** An alias that is empty or longer than 128 characters; the whole change is refused. */
+    INVALID_ALIAS,
+    /** More than 2000 distinct aliases; the whole change is refused. */
+    TOO_MANY_ALIASES,
+    /** An alias another customer holds, or another customer's ID; only that alias is refused. */
+    ALIAS_IN_USE,
+    /** An alias this customer held became the ID of a newly created customer, whose own ID always resolves to it. */
+    ALIAS_REVOKED;
+
+    /** The tag value used in metrics. */
+    public String tag() {
+        return name();
+    }
+}

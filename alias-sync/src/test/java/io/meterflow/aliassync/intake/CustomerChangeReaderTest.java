@@ -1,0 +1,64 @@
+package io.meterflow.aliassync.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meterflow.schemas.CustomerArchived;
+import io.meterflow.schemas.CustomerChange;
+import io.meterflow.schemas.UsageEvent;
+import io.meterflow.serde.SerdeConfig;
+import io.meterflow.serde.SpecificAvroSerde;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CustomerChangeReaderTest {
+
+    private static final Map<String, String> SERDE = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://reader-test");
+    private final SpecificAvroSerde<CustomerChange> serde = SpecificAvroSerde.of(CustomerChange.class, SERDE, false);
+    private final CustomerChangeReader reader = new CustomerChangeReader(serde.deserializer());
+
+    private static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private byte[] change(String customerId, String changeId) {
+        return serde.serializer().serialize("t", CustomerChange.newBuilder().setChangeId(changeId)
+                .setCustomerId(customerId).setOccurredAt(Instant.EPOCH)
+                .setPayload(CustomerArchived.newBuilder().build()).build());
+    }
+
+    @Test
+    void readsAChangeKeyedByItsCustomerId() {
+        assertThat(reader.read("t", utf8("c-1"), change("c-1", "x")))
+                .isInstanceOfSatisfying(CustomerChangeReader.Readable.class,
+                        r -> assertThat(r.change().getChangeId()).isEqualTo("x"));
+    }
+
+    @Test
+    void refusesAnotherRecordTypeEvenIfItIsValidAvro() {
+        byte[] usage = SpecificAvroSerde.of(UsageEvent.class, SERDE, false).serializer()
+                .serialize("t", UsageEvent.newBuilder().build());
+
+        assertThat(reader.read("t", utf8("c-1"), usage))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.detail()).contains("not a readable CustomerChange"));
+    }
+
+    @Test
+    void refusesAMissingKeyAndAnEmptyCustomerId() {
+        assertThat(reader.read("t", null, change("c-1", "x")))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.changeId()).isEqualTo("x"));
+        assertThat(reader.read("t", utf8(""), change("", "x")))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.detail()).contains("customer_id is empty"));
+    }
+
+    @Test
+    void refusesABlankChangeId() {
+        assertThat(reader.read("t", utf8("c-1"), change("c-1", "  ")))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.detail()).contains("change_id is empty"));
+    }
+}

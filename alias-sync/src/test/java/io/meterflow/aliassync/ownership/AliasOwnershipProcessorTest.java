@@ -1,0 +1,152 @@
+package io.meterflow.aliassync.ownership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meterflow.aliassync.AliasSyncMetrics;
+import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.internal.aliassync.AliasAction;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ClaimDecision;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.serde.SerdeConfig;
+import io.meterflow.topics.TopicNames;
+import io.meterflow.topics.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The decision table of the ownership stage, one command at a time. */
+class AliasOwnershipProcessorTest {
+
+    private final MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final AliasOwnershipProcessor processor = new AliasOwnershipProcessor(new AliasSyncMetrics(registry));
+    private KeyValueStore<String, AliasBinding> store;
+
+    @BeforeEach
+    void init() {
+        Topics topics = Topics.create(TopicNames.defaults(), Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://ownership"));
+        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(AliasOwnershipProcessor.ALIAS_BINDING_STORE),
+                Serdes.String(), topics.valueSerde(AliasBinding.class)).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        context.setCurrentSystemTimeMs(1_000L);
+        processor.init(context);
+    }
+
+    private void command(String alias, String customer, AliasAction action, String changeId) {
+        context.resetForwards();
+        processor.process(new Record<>(alias, AliasCommand.newBuilder().setAlias(alias).setCustomerId(customer)
+                .setAction(action).setChangeId(changeId).setArchived(false).setSourcePartition(0).setSourceOffset(0)
+                .build(), 0L));
+    }
+
+    private List<ClaimOutcome> outcomes() {
+        return context.forwarded(AliasOwnershipProcessor.CLAIM_OUTCOMES_SINK).stream()
+                .map(f -> (ClaimOutcome) f.record().value()).toList();
+    }
+
+    private List<Record<? extends String, ? extends SpecificRecord>> bindingsWritten() {
+        return context.forwarded(AliasOwnershipProcessor.ALIAS_BINDINGS_SINK).stream()
+                .<Record<? extends String, ? extends SpecificRecord>>map(f -> f.record()).toList();
+    }
+
+    @Test
+    void grantsAFreeAliasAndWritesItsBinding() {
+        command("a", "c1", AliasAction.CLAIM, "x1");
+
+        assertThat(outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.getDecision()).isEqualTo(ClaimDecision.GRANTED);
+            assertThat(o.getCustomerId()).isEqualTo("c1");
+            assertThat(o.getChangeId()).isEqualTo("x1");
+        });
+        assertThat(bindingsWritten()).singleElement().satisfies(r -> assertThat(r.key()).isEqualTo("a"));
+        assertThat(store.get("a").getCustomerId()).isEqualTo("c1");
+    }
+
+    @Test
+    void refusesTheSecondOfTwoClaimsWhicheverCustomerItIs() {
+        command("a", "c2", AliasAction.CLAIM, "x1");
+        command("a", "c1", AliasAction.CLAIM, "x2");
+
+        assertThat(outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.getDecision()).isEqualTo(ClaimDecision.REFUSED);
+            assertThat(o.getCustomerId()).isEqualTo("c1");
+            assertThat(o.getHolderCustomerId()).isEqualTo("c2");
+        });
+        assertThat(bindingsWritten()).isEmpty();
+        assertThat(store.get("a").getCustomerId()).isEqualTo("c2");
+    }
+
+    @Test
+    void grantsARepeatedClaimOfTheOwnerWithoutWritingAgain() {
+        command("a", "c1", AliasAction.CLAIM, "x1");
+        command("a", "c1", AliasAction.CLAIM, "x2");
+
+        assertThat(outcomes()).extracting(ClaimOutcome::getDecision).containsExactly(ClaimDecision.GRANTED);
+        assertThat(bindingsWritten()).isEmpty();
+    }
+
+    @Test
+    void ignoresAReleaseByACustomerThatDoesNotHoldTheAlias() {
+        command("a", "c1", AliasAction.CLAIM, "x1");
+        command("a", "c2", AliasAction.RELEASE, "x2");
+
+        assertThat(bindingsWritten()).isEmpty();
+        assertThat(store.get("a").getCustomerId()).isEqualTo("c1");
+        assertThat(registry.find(AliasSyncMetrics.ALIAS_COMMANDS).tags("action", "release", "result", "ignored")
+                .counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void releasesWithATombstone() {
+        command("a", "c1", AliasAction.CLAIM, "x1");
+        command("a", "c1", AliasAction.RELEASE, "x2");
+
+        assertThat(bindingsWritten()).singleElement().satisfies(r -> assertThat(r.value()).isNull());
+        assertThat(store.get("a")).isNull();
+    }
+
+    @Test
+    void neverReleasesACustomersOwnId() {
+        command("c1", "c1", AliasAction.BIND_CUSTOMER_ID, "create");
+        command("c1", "c1", AliasAction.RELEASE, "x2");
+
+        assertThat(store.get("c1").getIsCustomerId()).isTrue();
+    }
+
+    @Test
+    void aCustomerIdTakesOverAnAliasAndTellsItsHolder() {
+        command("c9", "c1", AliasAction.CLAIM, "x1");
+        command("c9", "c9", AliasAction.BIND_CUSTOMER_ID, "create-c9");
+
+        assertThat(store.get("c9").getCustomerId()).isEqualTo("c9");
+        assertThat(store.get("c9").getIsCustomerId()).isTrue();
+        assertThat(outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.getDecision()).isEqualTo(ClaimDecision.REVOKED);
+            assertThat(o.getCustomerId()).isEqualTo("c1");
+            assertThat(o.getHolderCustomerId()).isEqualTo("c9");
+        });
+    }
+
+    @Test
+    void archiveMarksOnlyTheOwnersBindingAndOnlyOnce() {
+        command("a", "c1", AliasAction.CLAIM, "x1");
+        command("a", "c2", AliasAction.ARCHIVE, "x2");
+        assertThat(store.get("a").getArchived()).isFalse();
+
+        command("a", "c1", AliasAction.ARCHIVE, "x3");
+        assertThat(store.get("a").getArchived()).isTrue();
+        assertThat(store.get("a").getChangeId()).isEqualTo("x3");
+        command("a", "c1", AliasAction.ARCHIVE, "x4");
+        assertThat(bindingsWritten()).isEmpty();
+    }
+}
