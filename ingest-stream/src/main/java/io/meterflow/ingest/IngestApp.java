@@ -56,14 +56,16 @@ public final class IngestApp implements AutoCloseable {
         TopicNames names = config.streams().topicNames();
         int partitions;
         try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(config.streams().applicationId() + "-setup"))) {
-            TopicProvisioner.ensure(admin, List.of(
+            java.util.Set<String> created = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(names.usageEvents()),
                     TopicSpec.log(names.usageResolved()),
                     TopicSpec.log(names.usageRejected()),
                     TopicSpec.log(names.usageExpired()),
                     TopicSpec.compacted(names.aliasBindings())),
                     config.streams().topicPartitions(), config.streams().topicReplicationFactor());
-            partitions = partitionsOf(admin, names.usageEvents());
+            // A topic just created may not be describable yet; its partition count is the one we asked for.
+            partitions = created.contains(names.usageEvents()) ? config.streams().topicPartitions()
+                    : partitionsOf(admin, names.usageEvents());
         }
         effectiveConfig = config.withUsagePartitions(partitions);
         Topics topics = Topics.create(names, config.streams().serdeConfig());
