@@ -55,7 +55,8 @@ public final class IngestApp implements AutoCloseable {
         Properties props = config.streams().streamsProperties();
         TopicNames names = config.streams().topicNames();
         int partitions;
-        try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(config.streams().applicationId() + "-setup"))) {
+        String setupClient = config.streams().applicationId() + "-setup";
+        try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(setupClient))) {
             java.util.Set<String> created = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(names.usageEvents()),
                     TopicSpec.log(names.usageResolved()),
@@ -69,7 +70,8 @@ public final class IngestApp implements AutoCloseable {
         }
         effectiveConfig = config.withUsagePartitions(partitions);
         Topics topics = Topics.create(names, config.streams().serdeConfig());
-        KafkaStreams kafkaStreams = new KafkaStreams(IngestTopology.build(effectiveConfig, topics, meterRegistry), props);
+        KafkaStreams kafkaStreams =
+                new KafkaStreams(IngestTopology.build(effectiveConfig, topics, meterRegistry), props);
         kafkaStreams.setUncaughtExceptionHandler(e -> {
             LOG.error("ingest-stream stopped by an unexpected error in a stream thread", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

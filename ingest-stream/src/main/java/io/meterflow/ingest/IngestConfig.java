@@ -10,7 +10,8 @@ import org.apache.kafka.common.config.ConfigException;
  * ingest-stream's settings: the shared {@link StreamsAppConfig} plus the horizons, validation limits and the pace of
  * the background work (replays, expiry). Every key may also be set as {@code METERFLOW_<KEY>}.
  *
- * @param streams            shared Kafka Streams settings ({@code application.id} defaults to {@value #DEFAULT_APPLICATION_ID})
+ * @param streams            shared Kafka Streams settings ({@code application.id} defaults to
+ *                           {@value #DEFAULT_APPLICATION_ID})
  * @param pendingHorizon     {@value #PENDING_HORIZON}: how long a parked event waits for its identifier before it is
  *                           sent to usage-expired
  * @param dedupHorizon       {@value #DEDUP_HORIZON}: how long an accepted transaction ID makes later ones duplicates

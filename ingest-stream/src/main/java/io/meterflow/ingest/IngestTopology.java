@@ -41,17 +41,17 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * attribution needs no repartition of usage). See docs/ingest-stream.md for the picture and the cost per event.
  *
  * <pre>
- * sub-topology 0: alias-bindings ─► bindings-fanout ─► [bindings-fanout-repartition, multicast to ALL partitions]
+ * bindings:  alias-bindings ─► bindings-fanout ─► [bindings-fanout-repartition, multicast to ALL partitions]
  *
- * sub-topology 1: usage-events ─► route ─┬─ local ─────────────────────────────────────────────┐
- *                                        └─ reroute ─► reroute-value ─► [usage-rerouted-repartition]
- *                 [usage-rerouted-repartition] ─► parse-rerouted ─────────────────────────────►─┤ usage-in
- *                                                                                              ▼
- *                                                   resolve ─┬─► usage-resolved / usage-rejected / usage-expired
- *                 [bindings-fanout-repartition] ─► apply-binding ─► usage-resolved (replays, moves)
+ * usage:     usage-events ─► route ─┬─ local ──────────────────────────────────────────┐
+ *                                   └─ reroute ─► reroute-value ─► [usage-rerouted-repartition]
+ *            [usage-rerouted-repartition] ─► parse-rerouted ────────────────────────────┤ usage-in
+ *                                                                                       ▼
+ *                                      resolve ─┬─► usage-resolved / usage-rejected / usage-expired
+ *            [bindings-fanout-repartition] ─► apply-binding ─► usage-resolved (replays, moves)
  * </pre>
- * Stores (all in sub-topology 1): usage-by-transaction, usage-by-identifier, pending-by-time, ingest-bookkeeping
- * ({@link UsageLedger}); bindings-replica, replay-jobs ({@link ApplyBindingProcessor}).
+ * Stores (all in the usage sub-topology): usage-by-transaction, usage-by-identifier, pending-by-time,
+ * ingest-bookkeeping ({@link UsageLedger}); bindings-replica, replay-jobs ({@link ApplyBindingProcessor}).
  */
 public final class IngestTopology {
 
@@ -158,7 +158,8 @@ public final class IngestTopology {
 
     /** Produced for one branch of {@code resolve}'s output; the branch predicate guarantees the value type. */
     @SuppressWarnings("unchecked")
-    private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Topic<String, V> topic, String name) {
+    private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Topic<String, V> topic,
+            String name) {
         Serde<SpecificRecord> values = (Serde<SpecificRecord>) (Serde<?>) topic.valueSerde();
         return Produced.with(topic.keySerde(), values).withName(name);
     }

@@ -29,7 +29,8 @@ class ReplayJobTest {
 
     @BeforeEach
     void start() {
-        h = new IngestHarness(stateDir, Map.of(IngestConfig.REPLAY_CHUNK_SIZE, "2", IngestConfig.REPLAY_INTERVAL, "1s"));
+        h = new IngestHarness(stateDir,
+                Map.of(IngestConfig.REPLAY_CHUNK_SIZE, "2", IngestConfig.REPLAY_INTERVAL, "1s"));
     }
 
     @AfterEach

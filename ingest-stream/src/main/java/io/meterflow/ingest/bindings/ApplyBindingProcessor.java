@@ -109,7 +109,8 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
             }
             return;
         }
-        ReplayJob job = new ReplayJob(binding.getCustomerId(), binding.getIsCustomerId(), binding.getArchived(), null, now);
+        ReplayJob job = new ReplayJob(binding.getCustomerId(), binding.getIsCustomerId(), binding.getArchived(),
+                null, now);
         int done = step(identifier, job, config.replayChunkSize(), now);
         if (done < config.replayChunkSize()) {
             if (running != null) {
@@ -175,8 +176,8 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
                     metrics.replayed(now - applied.state().getIngestedAt());
                 }
                 case REASSIGNED -> {
-                    emit(applied.previousCustomer(),
-                            UsageRecords.retract(applied.state(), applied.previousCustomer(), applied.previousArchived(), now), now);
+                    emit(applied.previousCustomer(), UsageRecords.retract(applied.state(),
+                            applied.previousCustomer(), applied.previousArchived(), now), now);
                     emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state()), now);
                     metrics.reassigned();
                 }

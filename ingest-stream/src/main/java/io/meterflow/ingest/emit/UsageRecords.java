@@ -57,6 +57,7 @@ public final class UsageRecords {
     }
 
     public static ExpiredUsage expired(UsageState state, long now) {
-        return new ExpiredUsage(state.getEvent(), Instant.ofEpochMilli(state.getIngestedAt()), Instant.ofEpochMilli(now));
+        return new ExpiredUsage(state.getEvent(), Instant.ofEpochMilli(state.getIngestedAt()),
+                Instant.ofEpochMilli(now));
     }
 }

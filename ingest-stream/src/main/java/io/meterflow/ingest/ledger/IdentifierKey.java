@@ -19,7 +19,8 @@ public final class IdentifierKey {
     public static Bytes of(String identifier, String transactionId) {
         byte[] id = identifier.getBytes(StandardCharsets.UTF_8);
         byte[] txn = transactionId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(2 + id.length + txn.length).putShort((short) id.length).put(id).put(txn).array());
+        return Bytes.wrap(ByteBuffer.allocate(2 + id.length + txn.length)
+                .putShort((short) id.length).put(id).put(txn).array());
     }
 
     /** The smallest key of {@code identifier}'s range. */

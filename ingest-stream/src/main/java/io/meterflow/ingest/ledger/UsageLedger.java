@@ -133,7 +133,8 @@ public final class UsageLedger {
     }
 
     /** Attributes a live event to the customer its identifier is bound to; returns the new state. */
-    public UsageState attribute(String transactionId, UsageEvent event, BoundCustomer binding, long ingestedAt, long now) {
+    public UsageState attribute(String transactionId, UsageEvent event, BoundCustomer binding, long ingestedAt,
+            long now) {
         boolean movable = !binding.getIsCustomerId();
         UsageState state = new UsageState(UsageStatus.ATTRIBUTED, event, binding.getCustomerId(),
                 movable ? AttributionPath.ALIAS : AttributionPath.DIRECT, binding.getArchived(), movable,
@@ -186,11 +187,13 @@ public final class UsageLedger {
      * already with {@code target} stays. Each entry's own status makes this safe to repeat and to restart with a
      * new target halfway through.
      */
-    public Applied applyBinding(String identifier, KeyValue<Bytes, IdentifierEntry> indexed, BoundCustomer target, long now) {
+    public Applied applyBinding(String identifier, KeyValue<Bytes, IdentifierEntry> indexed, BoundCustomer target,
+            long now) {
         IdentifierEntry entry = indexed.value;
         String targetCustomer = target.getCustomerId();
         if (entry.getCustomerId() != null) {
-            if (entry.getCustomerId().equals(targetCustomer) || now - entry.getAcceptedAt() > horizons.attributionMs()) {
+            boolean beyondHorizon = now - entry.getAcceptedAt() > horizons.attributionMs();
+            if (entry.getCustomerId().equals(targetCustomer) || beyondHorizon) {
                 return Applied.NONE;
             }
         }

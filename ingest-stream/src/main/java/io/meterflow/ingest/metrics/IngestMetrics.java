@@ -61,18 +61,19 @@ public final class IngestMetrics {
         }
         replayed = Counter.builder(REPLAYED).description("Parked events attributed when their identifier was bound")
                 .register(registry);
-        reassigned = Counter.builder(REASSIGNED).description("Events moved to another customer because their alias moved")
-                .register(registry);
+        reassigned = Counter.builder(REASSIGNED)
+                .description("Events moved to another customer because their alias moved").register(registry);
         retracted = Counter.builder(RETRACTED).description("RETRACT records written (one per move)").register(registry);
         expired = Counter.builder(EXPIRED).description("Parked events sent to usage-expired after the pending horizon")
                 .register(registry);
         rerouted = Counter.builder(REROUTED)
-                .description("Usage records read from a partition that does not own their transaction ID (one extra hop)")
+                .description("Usage records read from a partition not owning their transaction ID (one extra hop)")
                 .register(registry);
+        String bindingChanges = "Binding changes applied to this instance's replicas (each task counts its copy)";
         bindingsBound = Counter.builder(BINDING_CHANGES).tag("change", "bound")
-                .description("Binding changes applied to this instance's replicas (each task counts its copy)").register(registry);
+                .description(bindingChanges).register(registry);
         bindingsReleased = Counter.builder(BINDING_CHANGES).tag("change", "released")
-                .description("Binding changes applied to this instance's replicas (each task counts its copy)").register(registry);
+                .description(bindingChanges).register(registry);
         liveLatency = latency(registry, "live");
         replayedLatency = latency(registry, "replayed");
     }

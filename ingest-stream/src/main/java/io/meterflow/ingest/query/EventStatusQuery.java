@@ -50,7 +50,8 @@ public final class EventStatusQuery {
 
     /** Where the transaction ID's state lives. */
     public KeyQueryMetadata metadata(String transactionId) {
-        return streams.queryMetadataForKey(UsageLedger.USAGE_BY_TRANSACTION, transactionId, Serdes.String().serializer());
+        return streams.queryMetadataForKey(UsageLedger.USAGE_BY_TRANSACTION, transactionId,
+                Serdes.String().serializer());
     }
 
     /**

@@ -22,7 +22,8 @@ public final class SourceHeaders {
 
     public static Headers of(String topic, int partition, long offset, byte[] originalKey) {
         byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        byte[] source = ByteBuffer.allocate(12 + topicBytes.length).putInt(partition).putLong(offset).put(topicBytes).array();
+        byte[] source = ByteBuffer.allocate(12 + topicBytes.length)
+                .putInt(partition).putLong(offset).put(topicBytes).array();
         RecordHeaders headers = new RecordHeaders();
         headers.add(SOURCE, source);
         if (originalKey != null) {

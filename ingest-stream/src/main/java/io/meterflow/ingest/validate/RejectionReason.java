@@ -4,7 +4,7 @@ package io.meterflow.ingest.validate;
 public enum RejectionReason {
     /** The value is not a readable UsageEvent: not Confluent-framed Avro, unknown schema, wrong record type, null. */
     MALFORMED,
-    /** A required field ({@code transaction_id}, {@code customer_id}, {@code event_type}, {@code timestamp}) is absent. */
+    /** A required field is absent: {@code transaction_id}, {@code customer_id}, {@code event_type}, {@code timestamp}. */
     MISSING_FIELD,
     /** {@code transaction_id}, {@code customer_id} or {@code event_type} is the empty string. */
     EMPTY_FIELD,
