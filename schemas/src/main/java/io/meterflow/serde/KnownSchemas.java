@@ -11,6 +11,11 @@ import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.schemas.internal.ingest.IdentifierEntry;
+import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
+import io.meterflow.schemas.internal.ingest.ReplayJob;
+import io.meterflow.schemas.internal.ingest.UsageState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +51,13 @@ public final class KnownSchemas {
             AliasCommand.getClassSchema(),
             ClaimOutcome.getClassSchema(),
             CustomerClaims.getClassSchema(),
-            ChangeOriginal.getClassSchema());
+            ChangeOriginal.getClassSchema(),
+            // ingest-stream internal: store values and repartition topics
+            UsageState.getClassSchema(),
+            IdentifierEntry.getClassSchema(),
+            BoundCustomer.getClassSchema(),
+            ReplayJob.getClassSchema(),
+            IngestBookkeeping.getClassSchema());
 
     private static volatile Map<Integer, Schema> byId;
 

@@ -1,0 +1,159 @@
+package io.meterflow.ingest;
+
+import io.meterflow.ingest.query.EventStatusQuery;
+import io.meterflow.topics.TopicNames;
+import io.meterflow.topics.TopicProvisioner;
+import io.meterflow.topics.TopicProvisioner.TopicSpec;
+import io.meterflow.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest-stream service: creates the topics it needs (usage-events, usage-resolved, usage-rejected,
+ * usage-expired, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
+ * topology for it and runs it. Kafka Streams creates its own repartition and changelog topics. An unexpected error
+ * in a stream thread stops the whole client ({@link KafkaStreams.State#ERROR}): errors in data are handled as data,
+ * anything else is a bug or an outage that must be seen. One instance starts once; no static state, so several can
+ * share a JVM.
+ */
+public final class IngestApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
+
+    private final IngestConfig config;
+    private final MeterRegistry meterRegistry;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile KafkaStreams streams;
+    private volatile IngestConfig effectiveConfig;
+    private KafkaStreamsMetrics streamsMetrics;
+
+    public IngestApp(IngestConfig config, MeterRegistry meterRegistry) {
+        this.config = config;
+        this.meterRegistry = meterRegistry;
+    }
+
+    /** Provisions topics and starts processing; returns once Kafka Streams is starting (not yet RUNNING). */
+    public synchronized void start() {
+        if (streams != null) {
+            throw new IllegalStateException("ingest-stream was already started");
+        }
+        Properties props = config.streams().streamsProperties();
+        TopicNames names = config.streams().topicNames();
+        int partitions;
+        String setupClient = config.streams().applicationId() + "-setup";
+        try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(setupClient))) {
+            java.util.Set<String> created = TopicProvisioner.ensure(admin, List.of(
+                    TopicSpec.log(names.usageEvents()),
+                    TopicSpec.log(names.usageResolved()),
+                    TopicSpec.log(names.usageRejected()),
+                    TopicSpec.log(names.usageExpired()),
+                    TopicSpec.compacted(names.aliasBindings())),
+                    config.streams().topicPartitions(), config.streams().topicReplicationFactor());
+            // A topic just created may not be describable yet; its partition count is the one we asked for.
+            partitions = created.contains(names.usageEvents()) ? config.streams().topicPartitions()
+                    : partitionsOf(admin, names.usageEvents());
+        }
+        effectiveConfig = config.withUsagePartitions(partitions);
+        Topics topics = Topics.create(names, config.streams().serdeConfig());
+        KafkaStreams kafkaStreams =
+                new KafkaStreams(IngestTopology.build(effectiveConfig, topics, meterRegistry), props);
+        kafkaStreams.setUncaughtExceptionHandler(e -> {
+            LOG.error("ingest-stream stopped by an unexpected error in a stream thread", e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        kafkaStreams.setStateListener((now, before) -> {
+            LOG.info("ingest-stream {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
+        streamsMetrics.bindTo(meterRegistry);
+        streams = kafkaStreams;
+        LOG.info("Starting ingest-stream {} on {} partitions of {}", config.streams().applicationId(), partitions,
+                names.usageEvents());
+        kafkaStreams.start();
+    }
+
+    private static int partitionsOf(Admin admin, String topic) {
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(30, TimeUnit.SECONDS).get(topic);
+            return description.partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while describing " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new KafkaException("Could not describe " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops processing, waiting up to {@code timeout} for a clean close (commits, state flushed). */
+    public synchronized void stop(Duration timeout) {
+        KafkaStreams s = streams;
+        if (s != null) {
+            s.close(timeout);
+            if (streamsMetrics != null) {
+                streamsMetrics.close();
+            }
+        }
+        stopped.countDown();
+    }
+
+    public void stop() {
+        stop(Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Blocks until the app has stopped (closed, or failed). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public KafkaStreams.State state() {
+        KafkaStreams s = streams;
+        return s == null ? KafkaStreams.State.CREATED : s.state();
+    }
+
+    public boolean isRunning() {
+        return state() == KafkaStreams.State.RUNNING;
+    }
+
+    /** The configuration in effect (with the partition count read from usage-events once started). */
+    public IngestConfig config() {
+        return effectiveConfig != null ? effectiveConfig : config;
+    }
+
+    /** Event search on this instance's state (available once started). */
+    public EventStatusQuery eventStatus() {
+        KafkaStreams s = streams;
+        if (s == null) {
+            throw new IllegalStateException("ingest-stream is not started");
+        }
+        return new EventStatusQuery(s, config().usagePartitions());
+    }
+
+    /** The Kafka Streams client (health checks, metadata); null before {@link #start()}. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+}

@@ -1,0 +1,120 @@
+package io.meterflow.ingest;
+
+import io.meterflow.config.Settings;
+import io.meterflow.config.StreamsAppConfig;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * ingest-stream's settings: the shared {@link StreamsAppConfig} plus the horizons, validation limits and the pace of
+ * the background work (replays, expiry). Every key may also be set as {@code METERFLOW_<KEY>}.
+ *
+ * @param streams            shared Kafka Streams settings ({@code application.id} defaults to
+ *                           {@value #DEFAULT_APPLICATION_ID})
+ * @param pendingHorizon     {@value #PENDING_HORIZON}: how long a parked event waits for its identifier before it is
+ *                           sent to usage-expired
+ * @param dedupHorizon       {@value #DEDUP_HORIZON}: how long an accepted transaction ID makes later ones duplicates
+ * @param attributionHorizon {@value #ATTRIBUTION_HORIZON}: how long an event attributed through an alias still moves
+ *                           when the alias moves
+ * @param maxEventAge        {@value #MAX_EVENT_AGE}: events whose timestamp is older than this are rejected
+ * @param maxFutureSkew      {@value #MAX_FUTURE_SKEW}: events whose timestamp is further ahead than this are rejected
+ * @param replayChunkSize    {@value #REPLAY_CHUNK_SIZE}: index entries a replay works through per step
+ * @param replayInterval     {@value #REPLAY_INTERVAL}: wall-clock time between replay steps
+ * @param expiryChunkSize    {@value #EXPIRY_CHUNK_SIZE}: entries the expiry sweep looks at per step (per store)
+ * @param expiryInterval     {@value #EXPIRY_INTERVAL}: wall-clock time between expiry steps (also refreshes the
+ *                           pending gauges)
+ * @param usagePartitions    partition count of usage-events; {@link IngestApp} sets it from the topic, the default
+ *                           is {@code topic.partitions}
+ */
+public record IngestConfig(
+        StreamsAppConfig streams,
+        Duration pendingHorizon,
+        Duration dedupHorizon,
+        Duration attributionHorizon,
+        Duration maxEventAge,
+        Duration maxFutureSkew,
+        int replayChunkSize,
+        Duration replayInterval,
+        int expiryChunkSize,
+        Duration expiryInterval,
+        int usagePartitions) {
+
+    public static final String DEFAULT_APPLICATION_ID = "meterflow-ingest";
+
+    public static final String PENDING_HORIZON = "pending.horizon";
+    public static final String DEDUP_HORIZON = "dedup.horizon";
+    public static final String ATTRIBUTION_HORIZON = "attribution.horizon";
+    public static final String MAX_EVENT_AGE = "validation.max.event.age";
+    public static final String MAX_FUTURE_SKEW = "validation.max.future.skew";
+    public static final String REPLAY_CHUNK_SIZE = "replay.chunk.size";
+    public static final String REPLAY_INTERVAL = "replay.interval";
+    public static final String EXPIRY_CHUNK_SIZE = "expiry.chunk.size";
+    public static final String EXPIRY_INTERVAL = "expiry.interval";
+
+    public static final Duration DEFAULT_HORIZON = Duration.ofDays(34);
+    public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(24);
+    public static final int DEFAULT_REPLAY_CHUNK_SIZE = 1000;
+    public static final Duration DEFAULT_REPLAY_INTERVAL = Duration.ofMillis(100);
+    public static final int DEFAULT_EXPIRY_CHUNK_SIZE = 10_000;
+    public static final Duration DEFAULT_EXPIRY_INTERVAL = Duration.ofSeconds(5);
+
+    public IngestConfig {
+        Objects.requireNonNull(streams, "streams");
+        requirePositive(PENDING_HORIZON, pendingHorizon);
+        requirePositive(DEDUP_HORIZON, dedupHorizon);
+        requirePositive(ATTRIBUTION_HORIZON, attributionHorizon);
+        requirePositive(MAX_EVENT_AGE, maxEventAge);
+        Objects.requireNonNull(maxFutureSkew, MAX_FUTURE_SKEW);
+        requirePositive(REPLAY_INTERVAL, replayInterval);
+        requirePositive(EXPIRY_INTERVAL, expiryInterval);
+        if (replayChunkSize < 1) {
+            throw new ConfigException(REPLAY_CHUNK_SIZE, replayChunkSize, "must be at least 1");
+        }
+        if (expiryChunkSize < 1) {
+            throw new ConfigException(EXPIRY_CHUNK_SIZE, expiryChunkSize, "must be at least 1");
+        }
+        if (usagePartitions < 1) {
+            throw new ConfigException(StreamsAppConfig.TOPIC_PARTITIONS, usagePartitions, "must be at least 1");
+        }
+    }
+
+    private static void requirePositive(String key, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            throw new ConfigException(key, value, "must be a positive duration");
+        }
+    }
+
+    /** Reads and validates the settings; a bad value fails with a message naming its key. */
+    public static IngestConfig from(Settings settings) {
+        StreamsAppConfig streams = StreamsAppConfig.from(settings, DEFAULT_APPLICATION_ID);
+        return new IngestConfig(
+                streams,
+                settings.duration(PENDING_HORIZON, DEFAULT_HORIZON),
+                settings.duration(DEDUP_HORIZON, DEFAULT_HORIZON),
+                settings.duration(ATTRIBUTION_HORIZON, DEFAULT_HORIZON),
+                settings.duration(MAX_EVENT_AGE, DEFAULT_HORIZON),
+                settings.duration(MAX_FUTURE_SKEW, DEFAULT_MAX_FUTURE_SKEW),
+                settings.intValue(REPLAY_CHUNK_SIZE, DEFAULT_REPLAY_CHUNK_SIZE, 1, 1_000_000),
+                settings.duration(REPLAY_INTERVAL, DEFAULT_REPLAY_INTERVAL),
+                settings.intValue(EXPIRY_CHUNK_SIZE, DEFAULT_EXPIRY_CHUNK_SIZE, 1, 10_000_000),
+                settings.duration(EXPIRY_INTERVAL, DEFAULT_EXPIRY_INTERVAL),
+                streams.topicPartitions());
+    }
+
+    /** The same settings for a usage-events topic with {@code partitions} partitions. */
+    public IngestConfig withUsagePartitions(int partitions) {
+        return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
+                replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, partitions);
+    }
+
+    /** The horizons and limits the processors apply, in milliseconds. */
+    public Horizons horizons() {
+        return new Horizons(pendingHorizon.toMillis(), dedupHorizon.toMillis(), attributionHorizon.toMillis(),
+                maxEventAge.toMillis(), maxFutureSkew.toMillis());
+    }
+
+    /** The time limits in milliseconds, as the hot path wants them. */
+    public record Horizons(long pendingMs, long dedupMs, long attributionMs, long maxEventAgeMs, long maxFutureSkewMs) {
+    }
+}

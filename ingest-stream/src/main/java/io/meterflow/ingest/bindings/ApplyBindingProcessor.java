@@ -1,0 +1,209 @@
+package io.meterflow.ingest.bindings;
+
+import io.meterflow.ingest.IngestConfig;
+import io.meterflow.ingest.emit.UsageRecords;
+import io.meterflow.ingest.ledger.UsageLedger;
+import io.meterflow.ingest.metrics.IngestMetrics;
+import io.meterflow.ingest.metrics.PendingGauges;
+import io.meterflow.schemas.ResolvedUsage;
+import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.schemas.internal.ingest.IdentifierEntry;
+import io.meterflow.schemas.internal.ingest.ReplayJob;
+import io.meterflow.topics.Topics;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Processor {@code apply-binding}: applies each binding change from the {@code bindings-fanout} topic to this task's
+ * replica of the bindings ({@value #BINDINGS_REPLICA}), and moves the usage the change concerns.
+ *
+ * <ul>
+ *   <li>Released (tombstone): the identifier leaves the replica; its usage stays where it is until it is bound
+ *       again, and a replay in progress for it stops. New usage under it is parked.</li>
+ *   <li>Bound to the customer it already had (e.g. only the archived flag changed): nothing moves; usage read from
+ *       now on gets the new flag.</li>
+ *   <li>Bound to a new customer B (or bound for the first time): a replay job walks the identifier's entries in
+ *       {@code usage-by-identifier}: parked events are attributed to B (REPLAYED); events attributed through the
+ *       alias to another customer within the attribution horizon move (RETRACT from it, ASSIGN to B, REASSIGNED).
+ *       A later change for the same identifier restarts the job with the new target; each entry's own status keeps
+ *       that correct.</li>
+ * </ul>
+ * A job works in chunks of {@code replay.chunk.size} entries: the first chunk right away (most identifiers have
+ * few events), the rest from a wall-clock punctuation every {@code replay.interval}, so live usage keeps flowing
+ * between chunks however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which resumes them after a
+ * restart or rebalance.
+ */
+public final class ApplyBindingProcessor implements Processor<String, BoundCustomer, String, ResolvedUsage> {
+
+    public static final String BINDINGS_REPLICA = "bindings-replica";
+    public static final String REPLAY_JOBS = "replay-jobs";
+
+    private final IngestConfig config;
+    private final IngestMetrics metrics;
+    private final PendingGauges gauges;
+    private ProcessorContext<String, ResolvedUsage> context;
+    private UsageLedger ledger;
+    private KeyValueStore<String, BoundCustomer> replica;
+    private KeyValueStore<String, ReplayJob> jobs;
+    private String lastServed;
+
+    public ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
+        this.config = config;
+        this.metrics = metrics;
+        this.gauges = gauges;
+    }
+
+    /** The replica of the bindings (read by {@code resolve} on every event) and the unfinished replay jobs. */
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return List.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BINDINGS_REPLICA),
+                        Serdes.String(), topics.valueSerde(BoundCustomer.class)).withCachingDisabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REPLAY_JOBS),
+                        Serdes.String(), topics.valueSerde(ReplayJob.class)).withCachingDisabled());
+    }
+
+    @Override
+    public void init(ProcessorContext<String, ResolvedUsage> context) {
+        this.context = context;
+        this.ledger = new UsageLedger(context, config.horizons());
+        this.replica = context.getStateStore(BINDINGS_REPLICA);
+        this.jobs = context.getStateStore(REPLAY_JOBS);
+        context.schedule(config.replayInterval(), PunctuationType.WALL_CLOCK_TIME, this::continueJobs);
+    }
+
+    @Override
+    public void process(Record<String, BoundCustomer> record) {
+        String identifier = record.key();
+        BoundCustomer binding = record.value();
+        long now = context.currentSystemTimeMs();
+        BoundCustomer previous = replica.get(identifier);
+        ReplayJob running = jobs.get(identifier);
+        metrics.bindingChanged(binding != null);
+        if (binding == null) {
+            if (previous != null) {
+                replica.delete(identifier);
+            }
+            if (running != null) {
+                jobs.delete(identifier);
+            }
+            return;
+        }
+        replica.put(identifier, binding);
+        if (previous != null && previous.getCustomerId().equals(binding.getCustomerId())
+                && previous.getIsCustomerId() == binding.getIsCustomerId()) {
+            if (running != null && running.getArchived() != binding.getArchived()) {
+                running.setArchived(binding.getArchived());
+                jobs.put(identifier, running);
+            }
+            return;
+        }
+        ReplayJob job = new ReplayJob(binding.getCustomerId(), binding.getIsCustomerId(), binding.getArchived(),
+                null, now);
+        int done = step(identifier, job, config.replayChunkSize(), now);
+        if (done < config.replayChunkSize()) {
+            if (running != null) {
+                jobs.delete(identifier);
+            }
+        } else {
+            jobs.put(identifier, job);
+        }
+    }
+
+    /** Continues unfinished jobs with one chunk's worth of entries in all, taking turns between identifiers. */
+    private void continueJobs(long now) {
+        List<KeyValue<String, ReplayJob>> pending = new ArrayList<>();
+        try (KeyValueIterator<String, ReplayJob> it = jobs.all()) {
+            it.forEachRemaining(pending::add);
+        }
+        if (pending.isEmpty()) {
+            gauges.publishReplayJobs(context.taskId(), 0);
+            return;
+        }
+        int start = 0;
+        if (lastServed != null) {
+            for (int i = 0; i < pending.size(); i++) {
+                if (pending.get(i).key.compareTo(lastServed) > 0) {
+                    start = i;
+                    break;
+                }
+            }
+        }
+        int budget = config.replayChunkSize();
+        int remaining = pending.size();
+        for (int n = 0; n < pending.size() && budget > 0; n++) {
+            KeyValue<String, ReplayJob> entry = pending.get((start + n) % pending.size());
+            int done = step(entry.key, entry.value, budget, now);
+            lastServed = entry.key;
+            if (done < budget) {
+                jobs.delete(entry.key);
+                remaining--;
+            } else {
+                jobs.put(entry.key, entry.value);
+            }
+            budget -= done;
+        }
+        gauges.publishReplayJobs(context.taskId(), remaining);
+    }
+
+    /**
+     * Applies {@code job}'s target to up to {@code limit} of {@code identifier}'s entries after the job's cursor,
+     * emitting what moves, and advances the cursor. Returns how many entries it looked at: fewer than {@code limit}
+     * means the job is complete.
+     */
+    private int step(String identifier, ReplayJob job, int limit, long now) {
+        BoundCustomer target = new BoundCustomer(job.getCustomerId(), job.getIsCustomerId(), job.getArchived());
+        byte[] resumeAfter = job.getResumeAfter() == null ? null : toArray(job.getResumeAfter());
+        List<KeyValue<Bytes, IdentifierEntry>> chunk = ledger.identifierChunk(identifier, resumeAfter, limit);
+        for (KeyValue<Bytes, IdentifierEntry> indexed : chunk) {
+            UsageLedger.Applied applied = ledger.applyBinding(identifier, indexed, target, now);
+            switch (applied.change()) {
+                case NONE -> {
+                }
+                case REPLAYED -> {
+                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state()), now);
+                    metrics.replayed(now - applied.state().getIngestedAt());
+                }
+                case REASSIGNED -> {
+                    emit(applied.previousCustomer(), UsageRecords.retract(applied.state(),
+                            applied.previousCustomer(), applied.previousArchived(), now), now);
+                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state()), now);
+                    metrics.reassigned();
+                }
+            }
+        }
+        if (!chunk.isEmpty()) {
+            job.setResumeAfter(ByteBuffer.wrap(chunk.get(chunk.size() - 1).key.get()));
+        }
+        return chunk.size();
+    }
+
+    private void emit(String customerId, ResolvedUsage usage, long now) {
+        context.forward(new Record<>(customerId, usage, now));
+    }
+
+    private static byte[] toArray(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            gauges.remove(context.taskId());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.meterflow.ingest.emit;
+
+import io.meterflow.ingest.route.IncomingUsage;
+import io.meterflow.ingest.validate.RejectionReason;
+import io.meterflow.ingest.validate.Rfc3339;
+import io.meterflow.schemas.ExpiredUsage;
+import io.meterflow.schemas.Rejection;
+import io.meterflow.schemas.Resolution;
+import io.meterflow.schemas.ResolvedUsage;
+import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.UsageKind;
+import io.meterflow.schemas.internal.ingest.AttributionPath;
+import io.meterflow.schemas.internal.ingest.UsageState;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/** Builds the records ingest-stream writes: usage-resolved, usage-rejected and usage-expired values. */
+public final class UsageRecords {
+
+    private UsageRecords() {
+    }
+
+    /** The ASSIGN that counts {@code state}'s event for its current customer, as the state now describes it. */
+    public static ResolvedUsage assign(UsageState state) {
+        return resolved(state.getEvent(), state.getCustomerId(), UsageKind.ASSIGN, resolution(state.getResolution()),
+                state.getArchived(), state.getIngestedAt(), state.getResolvedAt());
+    }
+
+    /** The RETRACT that takes {@code event} back from {@code customerId} because it moved; resolution REASSIGNED. */
+    public static ResolvedUsage retract(UsageState state, String customerId, boolean archived, long now) {
+        return resolved(state.getEvent(), customerId, UsageKind.RETRACT, Resolution.REASSIGNED, archived,
+                state.getIngestedAt(), now);
+    }
+
+    private static ResolvedUsage resolved(UsageEvent event, String customerId, UsageKind kind, Resolution resolution,
+            boolean archived, long ingestedAt, long resolvedAt) {
+        return new ResolvedUsage(event.getTransactionId(), customerId, event.getCustomerId(), event.getEventType(),
+                event.getTimestamp(), Instant.ofEpochMilli(Rfc3339.parseEpochMillis(event.getTimestamp())),
+                event.getProperties(), kind, resolution, archived, Instant.ofEpochMilli(ingestedAt),
+                Instant.ofEpochMilli(resolvedAt));
+    }
+
+    public static Resolution resolution(AttributionPath path) {
+        return switch (path) {
+            case DIRECT -> Resolution.DIRECT;
+            case ALIAS -> Resolution.ALIAS;
+            case REPLAYED -> Resolution.REPLAYED;
+            case REASSIGNED -> Resolution.REASSIGNED;
+        };
+    }
+
+    public static Rejection rejection(IncomingUsage in, RejectionReason reason, String detail, long now) {
+        return new Rejection(reason.name(), detail, in.sourceTopic(), in.sourcePartition(), in.sourceOffset(),
+                in.originalKey() == null ? null : ByteBuffer.wrap(in.originalKey()),
+                in.originalValue() == null ? null : ByteBuffer.wrap(in.originalValue()),
+                in.transactionId(), null, null, Instant.ofEpochMilli(now));
+    }
+
+    public static ExpiredUsage expired(UsageState state, long now) {
+        return new ExpiredUsage(state.getEvent(), Instant.ofEpochMilli(state.getIngestedAt()),
+                Instant.ofEpochMilli(now));
+    }
+}

@@ -1,0 +1,97 @@
+package io.meterflow.ingest.query;
+
+import io.meterflow.ingest.ledger.IdentifierKey;
+import io.meterflow.ingest.ledger.UsageLedger;
+import io.meterflow.ingest.route.TransactionPartitioner;
+import io.meterflow.schemas.internal.ingest.IdentifierEntry;
+import io.meterflow.schemas.internal.ingest.UsageState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Read-only queries on ingest-stream's state, for the event-search API: a transaction ID is one key lookup in
+ * {@value UsageLedger#USAGE_BY_TRANSACTION} on the instance that hosts its partition (the partition Kafka's default
+ * partitioner gives the ID). An instance that does not host it answers with the host that does, so the caller can
+ * forward the request ({@code application.server} must be set for hosts to be known).
+ */
+public final class EventStatusQuery {
+
+    private final KafkaStreams streams;
+    private final int partitions;
+
+    /**
+     * @param streams    the running ingest-stream client
+     * @param partitions the partition count of usage-events (for the owning partition when host metadata is not
+     *                   available, i.e. without {@code application.server})
+     */
+    public EventStatusQuery(KafkaStreams streams, int partitions) {
+        this.streams = streams;
+        this.partitions = partitions;
+    }
+
+    /**
+     * The answer of this instance for one transaction ID: whether it hosts the ID's partition, the host that does
+     * (null unless {@code application.server} is set), and the status if the ID is known.
+     */
+    public record Lookup(boolean hostedHere, HostInfo activeHost, Optional<EventStatus> status) {
+    }
+
+    /** Where the transaction ID's state lives. */
+    public KeyQueryMetadata metadata(String transactionId) {
+        return streams.queryMetadataForKey(UsageLedger.USAGE_BY_TRANSACTION, transactionId,
+                Serdes.String().serializer());
+    }
+
+    /**
+     * Looks the transaction ID up in this instance's stores if it hosts the ID's partition (as active task); else
+     * says which host does.
+     */
+    public Lookup lookup(String transactionId) {
+        KeyQueryMetadata metadata = metadata(transactionId);
+        boolean known = metadata != null && !metadata.equals(KeyQueryMetadata.NOT_AVAILABLE);
+        HostInfo host = known ? metadata.activeHost() : null;
+        int partition = known ? metadata.partition() : TransactionPartitioner.partitionOf(transactionId, partitions);
+        ReadOnlyKeyValueStore<String, UsageState> store;
+        try {
+            store = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_TRANSACTION,
+                    QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(partition));
+        } catch (InvalidStateStoreException notHere) {
+            return new Lookup(false, host, Optional.empty());
+        }
+        UsageState state = store.get(transactionId);
+        return new Lookup(true, host,
+                state == null ? Optional.empty() : Optional.of(EventStatus.of(transactionId, state)));
+    }
+
+    /**
+     * Transaction IDs parked under {@code identifier} in the partitions this instance hosts (an identifier's usage is
+     * spread over all partitions: ask every instance). A key range read, at most {@code limit} entries.
+     */
+    public List<String> pendingTransactionIds(String identifier, int limit) {
+        ReadOnlyKeyValueStore<Bytes, IdentifierEntry> index = streams.store(StoreQueryParameters.fromNameAndType(
+                UsageLedger.USAGE_BY_IDENTIFIER, QueryableStoreTypes.<Bytes, IdentifierEntry>keyValueStore()));
+        List<String> pending = new ArrayList<>();
+        try (KeyValueIterator<Bytes, IdentifierEntry> it =
+                     index.range(IdentifierKey.first(identifier), IdentifierKey.last(identifier))) {
+            while (it.hasNext() && pending.size() < limit) {
+                KeyValue<Bytes, IdentifierEntry> entry = it.next();
+                if (entry.value.getCustomerId() == null) {
+                    pending.add(IdentifierKey.transactionId(entry.key));
+                }
+            }
+        }
+        return pending;
+    }
+}

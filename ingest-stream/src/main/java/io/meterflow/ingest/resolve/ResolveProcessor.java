@@ -1,0 +1,135 @@
+package io.meterflow.ingest.resolve;
+
+import io.meterflow.ingest.IngestConfig;
+import io.meterflow.ingest.bindings.ApplyBindingProcessor;
+import io.meterflow.ingest.emit.UsageRecords;
+import io.meterflow.ingest.ledger.UsageLedger;
+import io.meterflow.ingest.metrics.IngestMetrics;
+import io.meterflow.ingest.metrics.IngestMetrics.Outcome;
+import io.meterflow.ingest.metrics.PendingGauges;
+import io.meterflow.ingest.route.IncomingUsage;
+import io.meterflow.ingest.validate.RejectionReason;
+import io.meterflow.ingest.validate.UsageValidator;
+import io.meterflow.ingest.validate.Violation;
+import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.schemas.internal.ingest.UsageState;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Processor {@code resolve}: every usage record ends here, in the task that owns its transaction ID, in exactly one
+ * outcome: validate → de-duplicate → attribute or park.
+ *
+ * <ol>
+ *   <li>Validate (against the stream's wall clock): a broken rule sends a Rejection to usage-rejected. A rejection
+ *       never reserves the transaction ID; it is recorded for search only when no accepted event holds the ID.</li>
+ *   <li>De-duplicate: an accepted event holding the ID (parked, or accepted within the dedup horizon) makes this a
+ *       duplicate: counted, nothing forwarded.</li>
+ *   <li>Attribute: the identifier as sent is looked up in this task's replica of the bindings. Bound: ASSIGN to
+ *       usage-resolved keyed by the customer (DIRECT for a customer's own ID, ALIAS for an alias). Unbound: parked
+ *       until {@code apply-binding} replays it, or until it expires.</li>
+ * </ol>
+ * The state that claims the ID is written in the same exactly-once transaction as the output.
+ *
+ * <p>A wall-clock punctuation every {@code expiry.interval} sends parked events older than the pending horizon to
+ * usage-expired, sweeps a bounded chunk of the ledger for entries past their horizons, and refreshes the gauges.
+ * Output values are ResolvedUsage, Rejection or ExpiredUsage; the topology routes each type to its topic.
+ */
+public final class ResolveProcessor implements Processor<String, IncomingUsage, String, SpecificRecord> {
+
+    private final IngestConfig config;
+    private final UsageValidator validator;
+    private final IngestMetrics metrics;
+    private final PendingGauges gauges;
+    private ProcessorContext<String, SpecificRecord> context;
+    private UsageLedger ledger;
+    private KeyValueStore<String, BoundCustomer> bindings;
+
+    public ResolveProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
+        this.config = config;
+        this.validator = new UsageValidator(config.maxEventAge().toMillis(), config.maxFutureSkew().toMillis());
+        this.metrics = metrics;
+        this.gauges = gauges;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.ledger = new UsageLedger(context, config.horizons());
+        this.bindings = context.getStateStore(ApplyBindingProcessor.BINDINGS_REPLICA);
+        context.schedule(config.expiryInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndSweep);
+        publishGauges(context.currentSystemTimeMs());
+    }
+
+    @Override
+    public void process(Record<String, IncomingUsage> record) {
+        IncomingUsage in = record.value();
+        long now = context.currentSystemTimeMs();
+        if (in.malformed() != null) {
+            reject(in, new Violation(RejectionReason.MALFORMED, in.malformed()), record.timestamp(), now);
+            return;
+        }
+        UsageEvent event = in.event();
+        String transactionId = event.getTransactionId();
+        Violation violation = validator.violation(event, now);
+        if (violation != null) {
+            if (UsageValidator.isUsableTransactionId(transactionId)) {
+                ledger.recordRejection(transactionId, ledger.find(transactionId), event, violation.reason().name(),
+                        violation.detail(), record.timestamp(), now);
+            }
+            reject(in, violation, record.timestamp(), now);
+            return;
+        }
+        UsageState existing = ledger.find(transactionId);
+        if (existing != null) {
+            if (ledger.holdsTransactionId(existing, now)) {
+                ledger.countDuplicate(transactionId, existing);
+                metrics.outcome(Outcome.DUPLICATE);
+                return;
+            }
+            ledger.retire(transactionId, existing);
+        }
+        BoundCustomer binding = bindings.get(event.getCustomerId());
+        if (binding != null) {
+            UsageState state = ledger.attribute(transactionId, event, binding, record.timestamp(), now);
+            context.forward(new Record<>(binding.getCustomerId(), UsageRecords.assign(state), record.timestamp()));
+            metrics.attributedLive(now - record.timestamp());
+        } else {
+            ledger.park(transactionId, event, record.timestamp(), now);
+            metrics.outcome(Outcome.PENDING);
+        }
+    }
+
+    private void reject(IncomingUsage in, Violation violation, long timestamp, long now) {
+        context.forward(new Record<>(in.transactionId(),
+                UsageRecords.rejection(in, violation.reason(), violation.detail(), now), timestamp));
+        metrics.rejected(violation.reason());
+    }
+
+    private void expireAndSweep(long now) {
+        for (UsageLedger.Expired expired : ledger.expirePending(now, config.expiryChunkSize())) {
+            context.forward(new Record<>(expired.state().getEvent().getCustomerId(),
+                    UsageRecords.expired(expired.state(), now), now));
+            metrics.expired();
+        }
+        ledger.sweep(now, config.expiryChunkSize());
+        publishGauges(now);
+    }
+
+    private void publishGauges(long now) {
+        gauges.publish(context.taskId(),
+                new PendingGauges.Snapshot(ledger.pendingCount(), ledger.oldestPendingAcceptedAt(), now));
+    }
+
+    @Override
+    public void close() {
+        if (context != null) {
+            gauges.remove(context.taskId());
+        }
+    }
+}

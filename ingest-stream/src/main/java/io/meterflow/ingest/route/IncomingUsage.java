@@ -1,0 +1,34 @@
+package io.meterflow.ingest.route;
+
+import io.meterflow.schemas.UsageEvent;
+
+/**
+ * A record read from usage-events on its way to {@code resolve}: the event as parsed (or why it could not be), and
+ * where it came from byte for byte, so that a rejection downstream still names the original coordinates and bytes.
+ * Lives only inside a task: locally routed records are never serialized; rerouted ones travel as their original
+ * bytes with {@link SourceHeaders}.
+ *
+ * @param event          the parsed event, null when {@code malformed} is set
+ * @param malformed      why the value could not be read, or null
+ * @param originalKey    the record key as read (may be null)
+ * @param originalValue  the record value as read (may be null)
+ * @param sourceTopic    the topic it was read from (usage-events, also for rerouted records)
+ * @param sourcePartition its partition there
+ * @param sourceOffset   its offset there
+ * @param local          whether this task owns its transaction ID; false: it must be rerouted
+ */
+public record IncomingUsage(
+        UsageEvent event,
+        String malformed,
+        byte[] originalKey,
+        byte[] originalValue,
+        String sourceTopic,
+        int sourcePartition,
+        long sourceOffset,
+        boolean local) {
+
+    /** The transaction ID when the event could be read and has one. */
+    public String transactionId() {
+        return event == null ? null : event.getTransactionId();
+    }
+}

@@ -1,0 +1,200 @@
+package io.meterflow.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meterflow.ingest.metrics.IngestMetrics;
+import io.meterflow.ingest.validate.RejectionReason;
+import io.meterflow.schemas.Rejection;
+import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.ingest.UsageStatus;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ValidationTest {
+
+    @TempDir
+    Path stateDir;
+    IngestHarness h;
+
+    @BeforeEach
+    void start() {
+        h = new IngestHarness(stateDir);
+        h.bind("k", "c0a8e3b2-0000-4000-8000-000000000001");
+    }
+
+    @AfterEach
+    void stop() {
+        h.close();
+    }
+
+    private Rejection rejectionOf(String transactionId, Consumer<UsageEvent.Builder> change) {
+        UsageEvent.Builder builder = UsageEvent.newBuilder(h.event(transactionId, "k"));
+        change.accept(builder);
+        h.sendKeyed(builder.getTransactionId() == null ? "key" : builder.getTransactionId(), builder.build());
+        TestRecord<String, Rejection> record = h.rejected.readRecord();
+        assertThat(h.rejected.isEmpty()).isTrue();
+        assertThat(h.resolved.isEmpty()).isTrue();
+        return record.value();
+    }
+
+    private void assertRejected(Rejection rejection, RejectionReason reason, String detailPart) {
+        assertThat(rejection.getReason()).isEqualTo(reason.name());
+        assertThat(rejection.getDetail()).contains(detailPart);
+        assertThat(h.count(IngestMetrics.REJECTIONS, "reason", reason.name())).isEqualTo(1);
+        assertThat(h.count(IngestMetrics.OUTCOMES, "outcome", "rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void rejectsAnUnreadableRecordWithItsOriginalBytesAndCoordinates() {
+        byte[] key = {1, 2, 3};
+        byte[] value = "{\"transaction_id\": \"json is not avro\"}".getBytes(StandardCharsets.UTF_8);
+        h.usageRaw.pipeInput(key, value, h.now());
+
+        TestRecord<String, Rejection> record = h.rejected.readRecord();
+        Rejection rejection = record.value();
+        assertRejected(rejection, RejectionReason.MALFORMED, "not a readable UsageEvent");
+        assertThat(record.key()).isNull();
+        assertThat(rejection.getSourceTopic()).isEqualTo("usage-events");
+        assertThat(rejection.getSourcePartition()).isZero();
+        assertThat(rejection.getSourceOffset()).isZero();
+        assertThat(rejection.getOriginalKey()).isEqualTo(ByteBuffer.wrap(key));
+        assertThat(rejection.getOriginalValue()).isEqualTo(ByteBuffer.wrap(value));
+        assertThat(rejection.getTransactionId()).isNull();
+        assertThat(rejection.getRejectedAt()).isEqualTo(h.now());
+    }
+
+    @Test
+    void keepsProcessingAfterPoisonRecords() {
+        h.usageRaw.pipeInput(new byte[] {0}, new byte[] {0, 0, 0, 0, 1, (byte) 0xFF, (byte) 0xFF}, h.now());
+        h.usageRaw.pipeInput(null, new byte[] {0, 0x7F, 0x7F, 0x7F, 0x7F, 2, 2}, h.now()); // unknown schema ID
+        h.usageRaw.pipeInput(null, null, h.now());
+        byte[] good = h.topics.usageEvents().valueSerde().serializer().serialize("usage-events", h.event("t1", "k"));
+        byte[] truncated = java.util.Arrays.copyOf(good, good.length - 3);
+        h.usageRaw.pipeInput(null, truncated, h.now());
+        h.send("t1", "k");
+
+        assertThat(h.rejected.readValuesToList()).extracting(Rejection::getReason).containsOnly("MALFORMED").hasSize(4);
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("t1");
+        assertThat(h.rejected.readValuesToList()).isEmpty();
+    }
+
+    @Test
+    void rejectsAMissingTransactionId() {
+        Rejection r = rejectionOf(null, b -> b.setTransactionId(null));
+        assertRejected(r, RejectionReason.MISSING_FIELD, "transaction_id");
+        assertThat(r.getTransactionId()).isNull();
+    }
+
+    @Test
+    void rejectsMissingFieldsNamingEachOfThem() {
+        Rejection r = rejectionOf("t1", b -> b.setCustomerId(null).setTimestamp(null));
+        assertRejected(r, RejectionReason.MISSING_FIELD, "customer_id, timestamp are missing");
+        assertThat(r.getTransactionId()).isEqualTo("t1");
+    }
+
+    @Test
+    void rejectsAMissingEventType() {
+        assertRejected(rejectionOf("t1", b -> b.setEventType(null)), RejectionReason.MISSING_FIELD, "event_type");
+    }
+
+    @Test
+    void rejectsAnEmptyField() {
+        assertRejected(rejectionOf("t1", b -> b.setEventType("")), RejectionReason.EMPTY_FIELD, "event_type is empty");
+    }
+
+    @Test
+    void rejectsATransactionIdLongerThan128Characters() {
+        String longId = "x".repeat(129);
+        assertRejected(rejectionOf(longId, b -> b.setTransactionId(longId)), RejectionReason.TRANSACTION_ID_TOO_LONG,
+                "129 characters");
+        assertThat(h.status(longId)).isNull();
+    }
+
+    @Test
+    void acceptsA128CharacterTransactionIdCountedInCharacters() {
+        String id = "é".repeat(128); // 256 UTF-8 bytes, 128 characters
+        h.send(id, "k");
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo(id);
+        String emoji = "\uD83D\uDE00".repeat(128); // 256 UTF-16 units, 128 characters
+        h.send(emoji, "k");
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo(emoji);
+    }
+
+    @Test
+    void rejectsACustomerIdLongerThan128Characters() {
+        assertRejected(rejectionOf("t1", b -> b.setCustomerId("a".repeat(200))), RejectionReason.CUSTOMER_ID_TOO_LONG,
+                "200 characters");
+    }
+
+    @Test
+    void rejectsATimestampThatIsNotRfc3339() {
+        assertRejected(rejectionOf("t1", b -> b.setTimestamp("22/11/2026 10:15")), RejectionReason.INVALID_TIMESTAMP,
+                "22/11/2026 10:15");
+    }
+
+    @Test
+    void rejectsATimestampWithAFiveDigitYear() {
+        assertRejected(rejectionOf("t1", b -> b.setTimestamp("+12026-11-22T10:15:30Z")),
+                RejectionReason.INVALID_TIMESTAMP, "4-digit year");
+    }
+
+    @Test
+    void rejectsATimestampMoreThan24HoursInTheFuture() {
+        String future = h.now().plus(Duration.ofHours(24)).plusSeconds(1).toString();
+        assertRejected(rejectionOf("t1", b -> b.setTimestamp(future)), RejectionReason.TIMESTAMP_TOO_FAR_IN_FUTURE,
+                "in the future");
+    }
+
+    @Test
+    void acceptsATimestampJustWithin24HoursInTheFuture() {
+        UsageEvent event = UsageEvent.newBuilder(h.event("t1", "k"))
+                .setTimestamp(h.now().plus(Duration.ofHours(24)).toString()).build();
+        h.send(event);
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("t1");
+    }
+
+    @Test
+    void rejectsATimestampMoreThan34DaysOld() {
+        String old = h.now().minus(Duration.ofDays(34)).minusSeconds(1).toString();
+        assertRejected(rejectionOf("t1", b -> b.setTimestamp(old)), RejectionReason.TIMESTAMP_TOO_OLD, "old");
+    }
+
+    @Test
+    void judgesTimestampsByTheStreamsWallClock() {
+        String inAnHour = h.now().plus(Duration.ofHours(25)).toString();
+        h.advance(Duration.ofHours(2));
+        UsageEvent event = UsageEvent.newBuilder(h.event("t1", "k")).setTimestamp(inAnHour).build();
+        h.send(event);
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("t1");
+    }
+
+    @Test
+    void recordsARejectionForSearchWithoutReservingTheTransactionId() {
+        String old = h.now().minus(Duration.ofDays(40)).toString();
+        h.send(UsageEvent.newBuilder(h.event("t1", "k")).setTimestamp(old).build());
+        assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.REJECTED);
+        assertThat(h.status("t1").getRejectionReason()).isEqualTo("TIMESTAMP_TOO_OLD");
+
+        h.send("t1", "k");
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("t1");
+        assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.ATTRIBUTED);
+        assertThat(h.count(IngestMetrics.OUTCOMES, "outcome", "duplicate")).isZero();
+    }
+
+    @Test
+    void doesNotOverwriteAnAcceptedEventWithALaterRejection() {
+        h.send("t1", "k");
+        h.send(UsageEvent.newBuilder(h.event("t1", "k")).setEventType("").build());
+
+        assertThat(h.rejected.readValue().getReason()).isEqualTo("EMPTY_FIELD");
+        assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.ATTRIBUTED);
+    }
+}
