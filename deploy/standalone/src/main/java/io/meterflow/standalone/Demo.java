@@ -190,13 +190,15 @@ final class Demo {
         rejected.forEach(r -> reasons.merge(r.value().getReason(), 1L, Long::sum));
         reasons.forEach((reason, count) -> outcomes.put("rejected " + reason, count));
         outcomes.put("duplicates dropped", Math.round(duplicates));
-        outcomes.put("parked now (all runs; incl. " + parkedAlias + ")", Math.round(figures.pending()));
+        outcomes.put("parked now (all runs)", Math.round(figures.pending()));
         out.println();
         out.println("Outcomes (from usage-resolved, usage-rejected and the ingest-stream metrics)");
         outcomes.forEach((name, count) -> out.printf("  %-40s %6d%n", name, count));
         if (sent > 0) {
             out.printf("  %-40s %6d%n", "events sent by the demo", sent);
         }
+        out.println();
+        out.println("Usage under " + parkedAlias + " stays parked until a customer claims that alias; it is then replayed.");
         out.println();
     }
 
