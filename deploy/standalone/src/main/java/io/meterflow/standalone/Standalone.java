@@ -4,6 +4,8 @@ import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.AliasSyncConfig;
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
+import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.http.HttpService;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -34,13 +37,15 @@ public final class Standalone implements AutoCloseable {
     static final int DEFAULT_PARTITIONS = 4;
     static final String ALIAS_SYNC = "alias-sync";
     static final String INGEST_STREAM = "ingest-stream";
+    static final long MAX_BODY_BYTES = 1 << 20;
+    static final int HTTP_THREADS = 8;
 
     private final StandaloneOptions options;
     private final PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private EmbeddedKafkaBroker broker;
     private AliasSyncApp aliasSync;
     private IngestApp ingest;
-    private HttpEndpoints http;
+    private HttpService http;
     private String bootstrapServers;
 
     public Standalone(StandaloneOptions options) {
@@ -55,7 +60,9 @@ public final class Standalone implements AutoCloseable {
     public synchronized void start(Duration readyTimeout) {
         prepareDataDir(options.dataDir());
         // The HTTP port is bound first: it is the most likely to be taken, and failing on it costs nothing.
-        http = HttpEndpoints.bind(options.httpHost(), options.httpPort(), meterRegistry, this::health);
+        http = HttpService.bind(options.httpHost(), options.httpPort(), Set.copyOf(options.apiTokens()),
+                MAX_BODY_BYTES, HTTP_THREADS);
+        HealthAndMetrics.install(http, this::health, meterRegistry::scrape);
         if (options.externalKafka() == null) {
             broker = EmbeddedKafkaBroker.builder()
                     .dataDir(options.dataDir().resolve("kafka"))
@@ -154,7 +161,7 @@ public final class Standalone implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (http != null) {
-            http.stop();
+            http.close();
         }
         if (ingest != null) {
             ingest.close();

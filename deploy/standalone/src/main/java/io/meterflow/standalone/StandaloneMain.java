@@ -1,5 +1,6 @@
 package io.meterflow.standalone;
 
+import io.meterflow.http.HttpService;
 import io.meterflow.kafka.embedded.EmbeddedKafkaException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -52,12 +53,15 @@ public final class StandaloneMain {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             standalone.start(READY_TIMEOUT);
-        } catch (Standalone.StartupException | EmbeddedKafkaException | ConfigException e) {
+        } catch (Standalone.StartupException | HttpService.HttpBindException | EmbeddedKafkaException | ConfigException e) {
             err.println("meterflow: " + e.getMessage());
             return e instanceof ConfigException ? 2 : 1;
         } catch (KafkaException e) {
             err.println("meterflow: Kafka: " + e.getMessage());
             return 1;
+        }
+        if (options.tokenGenerated()) {
+            out.println("Development API token (none configured; set api.tokens or --api-token): " + options.apiTokens().get(0));
         }
         out.println(READY_PREFIX + "http=" + standalone.httpBaseUrl() + " kafka=" + standalone.bootstrapServers()
                 + " data=" + standalone.dataDir());

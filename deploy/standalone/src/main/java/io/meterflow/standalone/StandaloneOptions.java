@@ -19,7 +19,8 @@ import org.apache.kafka.common.config.ConfigException;
  * @param httpPort        the HTTP port; 0 picks a free one
  * @param kafkaPort       the embedded broker's port; 0 picks a free one
  * @param externalKafka   bootstrap servers of an existing cluster, or null to run the embedded broker
- * @param apiTokens       bearer tokens the HTTP API accepts; empty means one is generated and printed
+ * @param apiTokens       bearer tokens the HTTP API accepts
+ * @param tokenGenerated  true when no token was configured and a development token was generated
  * @param settings        all settings, passed on to the apps
  */
 public record StandaloneOptions(
@@ -30,6 +31,7 @@ public record StandaloneOptions(
         int kafkaPort,
         String externalKafka,
         List<String> apiTokens,
+        boolean tokenGenerated,
         Settings settings) {
 
     public static final String DATA_DIR = "data.dir";
@@ -127,7 +129,19 @@ public record StandaloneOptions(
                 throw new ConfigException(API_TOKENS, "(hidden)", "each API token must be at least 16 characters");
             }
         }
-        return new StandaloneOptions(command, dataDir, httpHost, httpPort, kafkaPort, external, apiTokens, settings);
+        boolean generated = apiTokens.isEmpty();
+        if (generated) {
+            apiTokens = List.of(developmentToken());
+        }
+        return new StandaloneOptions(command, dataDir, httpHost, httpPort, kafkaPort, external, apiTokens, generated,
+                settings);
+    }
+
+    /** 32 random bytes, URL-safe base64: what a development token needs to be unguessable. */
+    private static String developmentToken() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return "dev-" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** The text {@code --help} prints. */
