@@ -2,7 +2,11 @@ package io.meterflow.aliassync;
 
 import io.meterflow.config.Settings;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.http.HttpConfig;
+import io.meterflow.http.HttpService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs alias-sync as a process: {@code alias-sync [--config FILE]}, each setting overridable by a {@code METERFLOW_*}
- * environment variable. Exits 0 after a requested shutdown, 1 if the streams client failed, 2 on bad configuration.
+ * environment variable, serving {@code /health/live}, {@code /health/ready} and {@code /metrics} on
+ * {@code http.port}. Exits 0 after a requested shutdown, 1 if the streams client failed, 2 on bad configuration.
  */
 public final class AliasSyncMain {
 
@@ -24,15 +29,26 @@ public final class AliasSyncMain {
     }
 
     public static void main(String[] args) throws InterruptedException, ExecutionException {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Settings settings;
+        HttpService http;
         AliasSyncApp app;
         try {
-            app = start(args, System.getenv(), new SimpleMeterRegistry());
-        } catch (ConfigException | IllegalArgumentException e) {
+            settings = Settings.load(configFile(args), System.getenv(), Map.of());
+            http = HttpConfig.from(settings, "0.0.0.0").bind();
+            app = start(settings, registry);
+        } catch (ConfigException | IllegalArgumentException | HttpService.HttpBindException e) {
             System.err.println("alias-sync: " + e.getMessage());
             System.exit(2);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "alias-sync-shutdown"));
+        HealthAndMetrics.install(http, () -> Map.of("alias-sync", app.state().name()), registry::scrape);
+        http.start();
+        LOG.info("alias-sync serving {}", http.baseUrl());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            http.close();
+        }, "alias-sync-shutdown"));
         KafkaStreams.State end = app.terminated().get();
         if (end == KafkaStreams.State.ERROR) {
             app.stop();
@@ -48,7 +64,12 @@ public final class AliasSyncMain {
      * @throws IllegalArgumentException if the arguments are not {@code [--config FILE]}
      */
     public static AliasSyncApp start(String[] args, Map<String, String> env, MeterRegistry registry) {
-        Settings settings = Settings.load(configFile(args), env, Map.of());
+        return start(Settings.load(configFile(args), env, Map.of()), registry);
+    }
+
+    static AliasSyncApp start(Settings settings, MeterRegistry registry) {
+        // The HTTP keys are read by main(); reading them here too keeps them out of the typo warning.
+        HttpConfig.from(settings, "0.0.0.0");
         AliasSyncConfig config = AliasSyncConfig.from(settings);
         Set<String> unread = settings.unreadKeys();
         if (!unread.isEmpty()) {

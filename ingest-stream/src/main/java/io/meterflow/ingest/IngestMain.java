@@ -1,7 +1,11 @@
 package io.meterflow.ingest;
 
 import io.meterflow.config.Settings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.http.HttpConfig;
+import io.meterflow.http.HttpService;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,20 +41,29 @@ public final class IngestMain {
         }
         IngestConfig config;
         Settings settings;
+        HttpService http;
         try {
             settings = Settings.load(file, System.getenv(), overrides);
             config = IngestConfig.from(settings);
-        } catch (ConfigException e) {
-            System.err.println("Invalid configuration: " + e.getMessage());
+            http = HttpConfig.from(settings, "0.0.0.0").bind();
+        } catch (ConfigException | HttpService.HttpBindException e) {
+            System.err.println("ingest-stream: " + e.getMessage());
             System.exit(2);
             return;
         }
         if (!settings.unreadKeys().isEmpty()) {
             LOG.warn("Unknown configuration keys (ignored): {}", settings.unreadKeys());
         }
-        IngestApp app = new IngestApp(config, new SimpleMeterRegistry());
-        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "ingest-stream-shutdown"));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        IngestApp app = new IngestApp(config, registry);
+        HealthAndMetrics.install(http, () -> Map.of("ingest-stream", app.state().name()), registry::scrape);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            http.close();
+        }, "ingest-stream-shutdown"));
         app.start();
+        http.start();
+        LOG.info("ingest-stream serving {}", http.baseUrl());
         app.awaitStopped();
         if (app.state() == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
             System.exit(1);
