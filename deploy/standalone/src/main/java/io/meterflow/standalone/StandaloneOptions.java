@@ -176,7 +176,7 @@ public record StandaloneOptions(
                   processing.guarantee [exactly_once_v2]   schema.registry.url [mock://meterflow]
                   topic.<name>=<actual name> to rename a topic; kafka.<key> passes a Streams/client setting
                   alias-sync.<key> / ingest-stream.<key> apply a key to that app only
-                  ingest.pending.horizon [34d]  ingest.dedup.horizon [34d]  ingest.attribution.horizon [34d]
+                  pending.horizon [34d]  dedup.horizon [34d]  attribution.horizon [34d]
 
                 Once ready it prints one line that scripts can wait for:
                   Meterflow ready: http=<base URL> kafka=<bootstrap servers> data=<folder>
