@@ -7,7 +7,6 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
-import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.UsageKind;
 import io.meterflow.topics.Topics;
 import io.meterflow.config.Settings;
@@ -96,11 +95,17 @@ class StandaloneIT {
         assertThat(printed.get("moved: retracted")).isEqualTo(resolved.stream().filter(r -> r.getKind() == UsageKind.RETRACT).count());
         long printedRejections = printed.entrySet().stream().filter(e -> e.getKey().startsWith("rejected ")).mapToLong(Map.Entry::getValue).sum();
         assertThat(printedRejections).isEqualTo(rejected.size());
-        // ... and it is the story the demo tells: 20 by ID, 20 + 10 by alias, 15 replayed, 10 moved, 5 bad, 3 duplicates.
-        assertThat(printed).containsEntry("attributed (DIRECT)", 20L).containsEntry("attributed (ALIAS)", 30L)
-                .containsEntry("replayed (REPLAYED)", 15L).containsEntry("moved: retracted", 10L)
-                .containsEntry("moved: re-assigned", 10L).containsEntry("duplicates dropped", 3L);
+        // ... and it is the story the demo tells: 65 events attributed when they arrived or replayed (20 by ID,
+        // 30 by alias, 15 under an alias attached later; an event can be replayed instead of attributed live when it
+        // overtakes its binding, so only the sum and the floor of replays are fixed), 10 moved, 5 bad, 3 duplicates.
+        long live = printed.get("attributed (DIRECT)") + printed.get("attributed (ALIAS)");
+        assertThat(live + printed.get("replayed (REPLAYED)")).isEqualTo(65);
+        assertThat(printed.get("replayed (REPLAYED)")).isGreaterThanOrEqualTo(15);
+        assertThat(printed).containsEntry("moved: retracted", 10L).containsEntry("moved: re-assigned", 10L)
+                .containsEntry("duplicates dropped", 3L);
         assertThat(printedRejections).isEqualTo(5);
+        assertThat(customerRows(demoOutput)).containsEntry("Acme Corp", List.of(50L, 10L, 40L))
+                .containsEntry("Globex", List.of(10L, 0L, 10L)).containsEntry("Initech", List.of(15L, 0L, 15L));
 
         stop(first.process());
 
@@ -134,6 +139,23 @@ class StandaloneIT {
 
     private static long count(List<ResolvedUsage> records, UsageKind kind, String resolution) {
         return records.stream().filter(r -> r.getKind() == kind && r.getResolution().name().equals(resolution)).count();
+    }
+
+    /** The per-customer table: name → [assign, retract, net]. */
+    private static Map<String, List<Long>> customerRows(List<String> output) {
+        Pattern row = Pattern.compile("^ {2}(\\S.*?)\\s+(\\d+)\\s+(\\d+)\\s+(-?\\d+)\\s+(-?\\d+)$");
+        Map<String, List<Long>> rows = new HashMap<>();
+        for (String line : output) {
+            if (line.startsWith("Outcomes")) {
+                break;
+            }
+            Matcher m = row.matcher(line);
+            if (m.matches()) {
+                rows.put(m.group(1).strip(), List.of(Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
+                        Long.parseLong(m.group(4))));
+            }
+        }
+        return rows;
     }
 
     private static Map<String, Long> figures(List<String> output) {
