@@ -1,5 +1,6 @@
 package io.meterflow.aliassync;
 
+import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.topics.TopicProvisioner;
 import io.meterflow.topics.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.TopicNames;
@@ -45,6 +46,7 @@ public final class AliasSyncApp implements AutoCloseable {
     private final Topics topics;
     private final CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
     private KafkaStreams streams;
+    private MeterflowMetrics.Binding streamsMetrics;
 
     public AliasSyncApp(AliasSyncConfig config, MeterRegistry registry) {
         this.config = config;
@@ -73,6 +75,7 @@ public final class AliasSyncApp implements AutoCloseable {
             }
         });
         streams = client;
+        streamsMetrics = MeterflowMetrics.bindStreams("alias-sync", client, registry);
         client.start();
     }
 
@@ -152,6 +155,7 @@ public final class AliasSyncApp implements AutoCloseable {
                     .withTimeout(CLOSE_TIMEOUT))) {
                 LOG.warn("alias-sync did not stop within {}", CLOSE_TIMEOUT);
             }
+            streamsMetrics.close();
         }
     }
 

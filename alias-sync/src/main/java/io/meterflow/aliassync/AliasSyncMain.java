@@ -3,9 +3,9 @@ package io.meterflow.aliassync;
 import io.meterflow.config.Settings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpService;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,7 +29,7 @@ public final class AliasSyncMain {
     }
 
     public static void main(String[] args) throws InterruptedException, ExecutionException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = MeterflowMetrics.prometheusRegistry();
         Settings settings;
         HttpService http;
         AliasSyncApp app;

@@ -3,12 +3,17 @@ package io.meterflow.aliassync;
 import io.meterflow.aliassync.intake.ChangeType;
 import io.meterflow.aliassync.rejection.RefusalReason;
 import io.meterflow.schemas.internal.aliassync.AliasAction;
+import io.meterflow.schemas.AliasBinding;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.streams.processor.TaskId;
 
 /**
  * alias-sync's Micrometer counters. Every counter is registered up front so that dashboards see zeros rather than
@@ -23,6 +28,11 @@ public final class AliasSyncMetrics {
     public static final String REFUSALS = "meterflow.customer.refusals";
     /** Alias commands decided by the ownership stage, tagged {@code action} and {@code result}. */
     public static final String ALIAS_COMMANDS = "meterflow.alias.commands";
+    /**
+     * Bindings held in this instance's {@code alias-binding-store}, tagged {@code kind} = {@code alias} or
+     * {@code customer_id}: counted once when a task starts, then kept by each change, so a scrape reads two numbers.
+     */
+    public static final String BINDINGS = "meterflow.alias.bindings";
 
     /** What became of a change read from customer-changes. */
     public enum ChangeOutcome {
@@ -59,6 +69,14 @@ public final class AliasSyncMetrics {
     private final Map<ChangeType, Map<ChangeOutcome, Counter>> changes = new EnumMap<>(ChangeType.class);
     private final Map<RefusalReason, Counter> refusals = new EnumMap<>(RefusalReason.class);
     private final Map<AliasAction, Map<CommandResult, Counter>> commands = new EnumMap<>(AliasAction.class);
+    private final Map<TaskId, TaskBindings> bindings = new ConcurrentHashMap<>();
+
+    /** One task's binding counts: written by its stream thread, read by scrapes. */
+    private record TaskBindings(AtomicLong aliases, AtomicLong customerIds) {
+        AtomicLong of(AliasBinding binding) {
+            return binding.getIsCustomerId() ? customerIds : aliases;
+        }
+    }
 
     public AliasSyncMetrics(MeterRegistry registry) {
         for (ChangeType type : ChangeType.values()) {
@@ -87,6 +105,49 @@ public final class AliasSyncMetrics {
             }
             commands.put(action, byResult);
         }
+        for (boolean customerIds : new boolean[] {false, true}) {
+            String kind = customerIds ? "customer_id" : "alias";
+            // A topology built again on the same registry (a restart in one JVM) takes the gauge over.
+            registry.find(BINDINGS).tag("kind", kind).gauges().forEach(registry::remove);
+            Gauge.builder(BINDINGS, this, m -> m.bindings(customerIds))
+                    .strongReference(true)
+                    .tag("kind", kind)
+                    .description("Alias bindings held by this instance's tasks (customer IDs bound to themselves"
+                            + " counted as kind=customer_id)")
+                    .register(registry);
+        }
+    }
+
+    /** A task has (re)started with these bindings in its store. */
+    public void bindingsCounted(TaskId task, long aliases, long customerIds) {
+        bindings.put(task, new TaskBindings(new AtomicLong(aliases), new AtomicLong(customerIds)));
+    }
+
+    /** A task's store replaced {@code before} (null if none) by {@code after} (null when deleted). */
+    public void bindingChanged(TaskId task, AliasBinding before, AliasBinding after) {
+        TaskBindings counts = bindings.get(task);
+        if (counts == null) {
+            return;
+        }
+        if (before != null) {
+            counts.of(before).decrementAndGet();
+        }
+        if (after != null) {
+            counts.of(after).incrementAndGet();
+        }
+    }
+
+    /** A task this instance no longer runs. */
+    public void forgetBindings(TaskId task) {
+        bindings.remove(task);
+    }
+
+    private double bindings(boolean customerIds) {
+        long sum = 0;
+        for (TaskBindings counts : bindings.values()) {
+            sum += (customerIds ? counts.customerIds() : counts.aliases()).get();
+        }
+        return sum;
     }
 
     public void change(ChangeType type, ChangeOutcome outcome) {

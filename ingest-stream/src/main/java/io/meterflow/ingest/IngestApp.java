@@ -1,12 +1,12 @@
 package io.meterflow.ingest;
 
 import io.meterflow.ingest.query.EventStatusQuery;
+import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.TopicProvisioner;
 import io.meterflow.topics.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -40,7 +40,7 @@ public final class IngestApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile KafkaStreams streams;
     private volatile IngestConfig effectiveConfig;
-    private KafkaStreamsMetrics streamsMetrics;
+    private MeterflowMetrics.Binding streamsMetrics;
 
     public IngestApp(IngestConfig config, MeterRegistry meterRegistry) {
         this.config = config;
@@ -82,8 +82,7 @@ public final class IngestApp implements AutoCloseable {
                 stopped.countDown();
             }
         });
-        streamsMetrics = new KafkaStreamsMetrics(kafkaStreams);
-        streamsMetrics.bindTo(meterRegistry);
+        streamsMetrics = MeterflowMetrics.bindStreams("ingest-stream", kafkaStreams, meterRegistry);
         streams = kafkaStreams;
         LOG.info("Starting ingest-stream {} on {} partitions of {}", config.streams().applicationId(), partitions,
                 names.usageEvents());

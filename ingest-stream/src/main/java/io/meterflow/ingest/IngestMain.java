@@ -2,9 +2,9 @@ package io.meterflow.ingest;
 
 import io.meterflow.config.Settings;
 import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpService;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,7 +54,7 @@ public final class IngestMain {
         if (!settings.unreadKeys().isEmpty()) {
             LOG.warn("Unknown configuration keys (ignored): {}", settings.unreadKeys());
         }
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry registry = MeterflowMetrics.prometheusRegistry();
         IngestApp app = new IngestApp(config, registry);
         HealthAndMetrics.install(http, () -> Map.of("ingest-stream", app.state().name()), registry::scrape);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -58,6 +59,31 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.bindings = context.getStateStore(ALIAS_BINDING_STORE);
+        countBindings();
+    }
+
+    /**
+     * Counts the restored store once per task start, for the bindings gauge; every change after that adjusts the
+     * count. One pass over the store, the same order of work as restoring it, and never on a scrape.
+     */
+    private void countBindings() {
+        long aliases = 0;
+        long customerIds = 0;
+        try (KeyValueIterator<String, AliasBinding> all = bindings.all()) {
+            while (all.hasNext()) {
+                if (all.next().value.getIsCustomerId()) {
+                    customerIds++;
+                } else {
+                    aliases++;
+                }
+            }
+        }
+        metrics.bindingsCounted(context.taskId(), aliases, customerIds);
+    }
+
+    @Override
+    public void close() {
+        metrics.forgetBindings(context.taskId());
     }
 
     @Override
@@ -75,7 +101,7 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
 
     private CommandResult claim(Record<String, AliasCommand> record, AliasCommand command, AliasBinding current) {
         if (current == null) {
-            bind(record, binding(command, false, command.getArchived()));
+            bind(record, current, binding(command, false, command.getArchived()));
             answer(record, command, ClaimDecision.GRANTED, null);
             return CommandResult.GRANTED;
         }
@@ -94,6 +120,7 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
             return CommandResult.IGNORED;
         }
         bindings.delete(command.getAlias());
+        metrics.bindingChanged(context.taskId(), current, null);
         context.forward(new Record<>(command.getAlias(), null, record.timestamp()), ALIAS_BINDINGS_SINK);
         return CommandResult.RELEASED;
     }
@@ -107,7 +134,7 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
                 .setChangeId(command.getChangeId())
                 .setUpdatedAt(now())
                 .build();
-        bind(record, archived);
+        bind(record, current, archived);
         return CommandResult.MARKED_ARCHIVED;
     }
 
@@ -115,7 +142,7 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
         if (current != null && current.getIsCustomerId()) {
             return CommandResult.IGNORED;
         }
-        bind(record, binding(command, true, false));
+        bind(record, current, binding(command, true, false));
         if (current != null && !current.getCustomerId().equals(command.getCustomerId())) {
             ClaimOutcome revoked = ClaimOutcome.newBuilder()
                     .setCustomerId(current.getCustomerId())
@@ -143,8 +170,9 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
                 .build();
     }
 
-    private void bind(Record<String, AliasCommand> record, AliasBinding binding) {
+    private void bind(Record<String, AliasCommand> record, AliasBinding current, AliasBinding binding) {
         bindings.put(binding.getAlias(), binding);
+        metrics.bindingChanged(context.taskId(), current, binding);
         context.forward(new Record<>(binding.getAlias(), binding, record.timestamp()), ALIAS_BINDINGS_SINK);
     }
 

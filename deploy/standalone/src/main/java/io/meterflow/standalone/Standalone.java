@@ -5,11 +5,11 @@ import io.meterflow.aliassync.AliasSyncConfig;
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.http.HealthAndMetrics;
+import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpService;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ public final class Standalone implements AutoCloseable {
     static final int HTTP_THREADS = 8;
 
     private final StandaloneOptions options;
-    private final PrometheusMeterRegistry meterRegistry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry meterRegistry = MeterflowMetrics.prometheusRegistry();
     private EmbeddedKafkaBroker broker;
     private AliasSyncApp aliasSync;
     private IngestApp ingest;
@@ -157,17 +157,20 @@ public final class Standalone implements AutoCloseable {
         return meterRegistry;
     }
 
-    /** Stops the HTTP endpoints, then the apps (committing their work), then the broker. Idempotent. */
+    /**
+     * Stops the apps (committing their work), then the HTTP endpoints, then the broker. Idempotent. The endpoints stay
+     * up while the apps stop, so that {@code /health/ready} answers 503 during shutdown rather than nothing.
+     */
     @Override
     public synchronized void close() {
-        if (http != null) {
-            http.close();
-        }
         if (ingest != null) {
             ingest.close();
         }
         if (aliasSync != null) {
             aliasSync.close();
+        }
+        if (http != null) {
+            http.close();
         }
         if (broker != null) {
             broker.close();

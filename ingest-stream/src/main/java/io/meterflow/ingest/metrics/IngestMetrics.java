@@ -4,6 +4,7 @@ import io.meterflow.ingest.validate.RejectionReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +82,14 @@ public final class IngestMetrics {
     private static Timer latency(MeterRegistry registry, String path) {
         return Timer.builder(LATENCY).tag("path", path)
                 .description("From the usage-events record timestamp to the ASSIGN on usage-resolved")
+                // Live attribution takes milliseconds to seconds; a replay can come days later (up to the pending
+                // horizon): fine buckets up to a minute, then coarse objectives out to 34 days.
                 .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(1))
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1),
+                        Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofHours(1),
+                        Duration.ofHours(6), Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(34))
                 .register(registry);
     }
 
