@@ -53,6 +53,11 @@ public final class IngestApp implements AutoCloseable {
             throw new IllegalStateException("ingest-stream was already started");
         }
         Properties props = config.streams().streamsProperties();
+        // The usage task also reads the reroute and fan-out topics, which are usually empty. With the default
+        // max.task.idle.ms (0) Kafka Streams formats a log message for each empty partition on every processing
+        // step (a sixth of the stream thread's time in a profile); ingest-stream needs no ordering across its
+        // inputs, so it does not wait for them at all. kafka.max.task.idle.ms still overrides this.
+        props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         TopicNames names = config.streams().topicNames();
         int partitions;
         String setupClient = config.streams().applicationId() + "-setup";

@@ -21,9 +21,14 @@ import org.apache.kafka.common.config.ConfigException;
  * @param maxFutureSkew      {@value #MAX_FUTURE_SKEW}: events whose timestamp is further ahead than this are rejected
  * @param replayChunkSize    {@value #REPLAY_CHUNK_SIZE}: index entries a replay works through per step
  * @param replayInterval     {@value #REPLAY_INTERVAL}: wall-clock time between replay steps
- * @param expiryChunkSize    {@value #EXPIRY_CHUNK_SIZE}: entries the expiry sweep looks at per step (per store)
+ * @param expiryChunkSize    {@value #EXPIRY_CHUNK_SIZE}: most parked events expired per step
  * @param expiryInterval     {@value #EXPIRY_INTERVAL}: wall-clock time between expiry steps (also refreshes the
  *                           pending gauges)
+ * @param sweepInterval      {@value #SWEEP_INTERVAL}: wall-clock time between steps of the horizon sweep over
+ *                           usage-by-transaction
+ * @param sweepCycle         {@value #SWEEP_CYCLE}: how long one pass of the sweep over all entries should take;
+ *                           each step looks at (entries × interval / cycle) of them
+ * @param sweepMaxChunkSize  {@value #SWEEP_MAX_CHUNK_SIZE}: most entries one sweep step looks at
  * @param usagePartitions    partition count of usage-events; {@link IngestApp} sets it from the topic, the default
  *                           is {@code topic.partitions}
  */
@@ -38,6 +43,9 @@ public record IngestConfig(
         Duration replayInterval,
         int expiryChunkSize,
         Duration expiryInterval,
+        Duration sweepInterval,
+        Duration sweepCycle,
+        int sweepMaxChunkSize,
         int usagePartitions) {
 
     public static final String DEFAULT_APPLICATION_ID = "meterflow-ingest";
@@ -51,6 +59,9 @@ public record IngestConfig(
     public static final String REPLAY_INTERVAL = "replay.interval";
     public static final String EXPIRY_CHUNK_SIZE = "expiry.chunk.size";
     public static final String EXPIRY_INTERVAL = "expiry.interval";
+    public static final String SWEEP_INTERVAL = "sweep.interval";
+    public static final String SWEEP_CYCLE = "sweep.cycle";
+    public static final String SWEEP_MAX_CHUNK_SIZE = "sweep.max.chunk.size";
 
     public static final Duration DEFAULT_HORIZON = Duration.ofDays(34);
     public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(24);
@@ -58,6 +69,9 @@ public record IngestConfig(
     public static final Duration DEFAULT_REPLAY_INTERVAL = Duration.ofMillis(100);
     public static final int DEFAULT_EXPIRY_CHUNK_SIZE = 10_000;
     public static final Duration DEFAULT_EXPIRY_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_SWEEP_CYCLE = Duration.ofHours(6);
+    public static final int DEFAULT_SWEEP_MAX_CHUNK_SIZE = 100_000;
 
     public IngestConfig {
         Objects.requireNonNull(streams, "streams");
@@ -68,6 +82,11 @@ public record IngestConfig(
         Objects.requireNonNull(maxFutureSkew, MAX_FUTURE_SKEW);
         requirePositive(REPLAY_INTERVAL, replayInterval);
         requirePositive(EXPIRY_INTERVAL, expiryInterval);
+        requirePositive(SWEEP_INTERVAL, sweepInterval);
+        requirePositive(SWEEP_CYCLE, sweepCycle);
+        if (sweepMaxChunkSize < 1) {
+            throw new ConfigException(SWEEP_MAX_CHUNK_SIZE, sweepMaxChunkSize, "must be at least 1");
+        }
         if (replayChunkSize < 1) {
             throw new ConfigException(REPLAY_CHUNK_SIZE, replayChunkSize, "must be at least 1");
         }
@@ -99,13 +118,17 @@ public record IngestConfig(
                 settings.duration(REPLAY_INTERVAL, DEFAULT_REPLAY_INTERVAL),
                 settings.intValue(EXPIRY_CHUNK_SIZE, DEFAULT_EXPIRY_CHUNK_SIZE, 1, 10_000_000),
                 settings.duration(EXPIRY_INTERVAL, DEFAULT_EXPIRY_INTERVAL),
+                settings.duration(SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL),
+                settings.duration(SWEEP_CYCLE, DEFAULT_SWEEP_CYCLE),
+                settings.intValue(SWEEP_MAX_CHUNK_SIZE, DEFAULT_SWEEP_MAX_CHUNK_SIZE, 1, 10_000_000),
                 streams.topicPartitions());
     }
 
     /** The same settings for a usage-events topic with {@code partitions} partitions. */
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
-                replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, partitions);
+                replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval, sweepCycle,
+                sweepMaxChunkSize, partitions);
     }
 
     /** The horizons and limits the processors apply, in milliseconds. */

@@ -27,11 +27,13 @@ class IngestConfigTest {
 
     @Test
     void readsEveryKey() {
-        IngestConfig config = IngestConfig.from(Settings.of(Map.of(
-                "pending.horizon", "7d", "dedup.horizon", "P10D", "attribution.horizon", "12h",
-                "validation.max.event.age", "40d", "validation.max.future.skew", "1h",
-                "replay.chunk.size", "50", "replay.interval", "250ms",
-                "expiry.chunk.size", "20", "expiry.interval", "2s")));
+        IngestConfig config = IngestConfig.from(Settings.of(Map.ofEntries(
+                Map.entry("pending.horizon", "7d"), Map.entry("dedup.horizon", "P10D"),
+                Map.entry("attribution.horizon", "12h"), Map.entry("validation.max.event.age", "40d"),
+                Map.entry("validation.max.future.skew", "1h"), Map.entry("replay.chunk.size", "50"),
+                Map.entry("replay.interval", "250ms"), Map.entry("expiry.chunk.size", "20"),
+                Map.entry("expiry.interval", "2s"), Map.entry("sweep.interval", "30s"),
+                Map.entry("sweep.cycle", "1h"), Map.entry("sweep.max.chunk.size", "5000"))));
         assertThat(config.pendingHorizon()).isEqualTo(Duration.ofDays(7));
         assertThat(config.dedupHorizon()).isEqualTo(Duration.ofDays(10));
         assertThat(config.attributionHorizon()).isEqualTo(Duration.ofHours(12));
@@ -41,6 +43,9 @@ class IngestConfigTest {
         assertThat(config.replayInterval()).isEqualTo(Duration.ofMillis(250));
         assertThat(config.expiryChunkSize()).isEqualTo(20);
         assertThat(config.expiryInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.sweepInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.sweepCycle()).isEqualTo(Duration.ofHours(1));
+        assertThat(config.sweepMaxChunkSize()).isEqualTo(5000);
     }
 
     @Test

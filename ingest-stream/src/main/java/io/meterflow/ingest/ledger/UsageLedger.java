@@ -336,6 +336,11 @@ public final class UsageLedger {
         return dropped;
     }
 
+    /** RocksDB's estimate of how many transaction IDs the ledger holds (cheap; for pacing the sweep). */
+    public long approximateEntries() {
+        return byTransaction.approximateNumEntries();
+    }
+
     // ---- gauges -----------------------------------------------------------------------------------------------
 
     public long pendingCount() {

@@ -37,10 +37,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The state that claims the ID is written in the same exactly-once transaction as the output.
  *
  * <p>A wall-clock punctuation every {@code expiry.interval} sends parked events older than the pending horizon to
- * usage-expired, sweeps a bounded chunk of the ledger for entries past their horizons, and refreshes the gauges.
+ * usage-expired and refreshes the gauges; another, every {@code sweep.interval}, sweeps a bounded chunk of the ledger
+ * for entries past their horizons.
  * Output values are ResolvedUsage, Rejection or ExpiredUsage; the topology routes each type to its topic.
  */
 public final class ResolveProcessor implements Processor<String, IncomingUsage, String, SpecificRecord> {
+
+    private static final int MIN_SWEEP_CHUNK = 100;
 
     private final IngestConfig config;
     private final UsageValidator validator;
@@ -62,7 +65,8 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
         this.context = context;
         this.ledger = new UsageLedger(context, config.horizons());
         this.bindings = context.getStateStore(ApplyBindingProcessor.BINDINGS_REPLICA);
-        context.schedule(config.expiryInterval(), PunctuationType.WALL_CLOCK_TIME, this::expireAndSweep);
+        context.schedule(config.expiryInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
+        context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
         publishGauges(context.currentSystemTimeMs());
     }
 
@@ -111,14 +115,24 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
         metrics.rejected(violation.reason());
     }
 
-    private void expireAndSweep(long now) {
+    private void expire(long now) {
         for (UsageLedger.Expired expired : ledger.expirePending(now, config.expiryChunkSize())) {
             context.forward(new Record<>(expired.state().getEvent().getCustomerId(),
                     UsageRecords.expired(expired.state(), now), now));
             metrics.expired();
         }
-        ledger.sweep(now, config.expiryChunkSize());
         publishGauges(now);
+    }
+
+    /**
+     * One step of the horizon sweep, sized so that a full pass over the ledger takes about {@code sweep.cycle}:
+     * horizons are days long, so re-reading fresh entries at a fixed high rate would only cost throughput.
+     */
+    private void sweep(long now) {
+        long entries = ledger.approximateEntries();
+        long share = entries * config.sweepInterval().toMillis() / Math.max(1, config.sweepCycle().toMillis());
+        int chunk = (int) Math.min(config.sweepMaxChunkSize(), Math.max(MIN_SWEEP_CHUNK, share));
+        ledger.sweep(now, chunk);
     }
 
     private void publishGauges(long now) {
