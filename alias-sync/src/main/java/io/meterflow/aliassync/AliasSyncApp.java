@@ -12,11 +12,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
@@ -93,31 +89,18 @@ public final class AliasSyncApp implements AutoCloseable {
             // Outcomes must land on the partition that holds the customer's state: same count as customer-changes.
             // A topic just created is not described reliably yet, but its partition count is the one asked for.
             int partitions = created.contains(names.customerChanges())
-                    ? configuredPartitions : partitionCount(admin, names.customerChanges());
+                    ? configuredPartitions : TopicProvisioner.partitionCount(admin, names.customerChanges());
             Set<String> createdInternal = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(config.aliasCommandsTopic()),
                     TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor);
             int outcomePartitions = createdInternal.contains(config.claimOutcomesTopic())
-                    ? partitions : partitionCount(admin, config.claimOutcomesTopic());
+                    ? partitions : TopicProvisioner.partitionCount(admin, config.claimOutcomesTopic());
             if (outcomePartitions != partitions) {
                 throw new KafkaException("Topic " + config.claimOutcomesTopic() + " has " + outcomePartitions
                         + " partitions but " + names.customerChanges() + " has " + partitions
                         + "; they must be equal so that claim outcomes reach the customer's state."
                         + " Delete the internal topic (or give it as many partitions) and restart.");
             }
-        }
-    }
-
-    private static int partitionCount(Admin admin, String topic) {
-        try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get(topic);
-            return description.partitions().size();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted while describing " + topic, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaException("Could not describe topic " + topic + ": " + e.getMessage(), e);
         }
     }
 

@@ -11,12 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -71,7 +66,7 @@ public final class IngestApp implements AutoCloseable {
                     config.streams().topicPartitions(), config.streams().topicReplicationFactor());
             // A topic just created may not be describable yet; its partition count is the one we asked for.
             partitions = created.contains(names.usageEvents()) ? config.streams().topicPartitions()
-                    : partitionsOf(admin, names.usageEvents());
+                    : TopicProvisioner.partitionCount(admin, names.usageEvents());
         }
         effectiveConfig = config.withUsagePartitions(partitions);
         Topics topics = Topics.create(names, config.streams().serdeConfig());
@@ -92,19 +87,6 @@ public final class IngestApp implements AutoCloseable {
         LOG.info("Starting ingest-stream {} on {} partitions of {}", config.streams().applicationId(), partitions,
                 names.usageEvents());
         kafkaStreams.start();
-    }
-
-    private static int partitionsOf(Admin admin, String topic) {
-        try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get(topic);
-            return description.partitions().size();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaException("Interrupted while describing " + topic, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new KafkaException("Could not describe " + topic + ": " + e.getMessage(), e);
-        }
     }
 
     /** Stops processing, waiting up to {@code timeout} for a clean close (commits, state flushed). */

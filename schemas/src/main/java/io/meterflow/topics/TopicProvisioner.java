@@ -36,6 +36,20 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
+    /** The number of partitions {@code topic} has; a topic that cannot be described is a {@link KafkaException}. */
+    public static int partitionCount(Admin admin, String topic) {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                    .partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("Interrupted while describing " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new KafkaException("Could not describe topic " + topic + ": " + cause.getMessage(), cause);
+        }
+    }
+
     /**
      * Creates each missing topic with {@code partitions} and {@code replicationFactor} (-1: the broker's default).
      *
