@@ -139,9 +139,11 @@ public final class CustomerApi implements AutoCloseable {
         String id = request.pathParam("customer_id");
         JsonNode body = object(request.json());
         List<String> aliases = aliases(body.get("ingest_aliases"), true);
-        existing(id);
+        List<String> released = new ArrayList<>(existing(id).aliases());
+        released.removeAll(aliases);
         refuseHeldAliases(id, aliases);
         CustomerJson.Held held = write(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
+        awaitReleased(id, released);
         refuseRaceLosses(held, aliases, "the other aliases of the request were set");
         return HttpResponse.ok();
     }
@@ -206,6 +208,30 @@ public final class CustomerApi implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw HttpError.unavailable("interrupted while waiting for change " + changeId);
+            }
+        }
+    }
+
+    /**
+     * A release is applied to the customer at once but to the alias's binding one stage later (another partition,
+     * maybe another instance): wait for the bindings too, so that after the 200 the alias is free for a create or a
+     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer).
+     */
+    private void awaitReleased(String customerId, List<String> released) {
+        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        for (String alias : released) {
+            while (query.binding(alias).map(b -> customerId.equals(b.get("customer_id"))
+                    && !Boolean.TRUE.equals(b.get("is_customer_id"))).orElse(false)) {
+                if (System.nanoTime() > deadline) {
+                    throw HttpError.unavailable("the aliases were set, but the release of " + alias
+                            + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
+                }
+                try {
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw HttpError.unavailable("interrupted while waiting for the release of " + alias);
+                }
             }
         }
     }

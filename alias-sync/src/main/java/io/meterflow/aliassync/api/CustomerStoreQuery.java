@@ -55,12 +55,7 @@ public final class CustomerStoreQuery {
     public Optional<CustomerJson.Held> customer(String id) {
         HostInfo owner = owner(AliasSyncTopology.CUSTOMER_STORE, id);
         if (owner == null) {
-            Customer customer = local(AliasSyncTopology.CUSTOMER_STORE, id);
-            if (customer == null) {
-                return Optional.empty();
-            }
-            CustomerClaims claims = local(CustomerStores.CUSTOMER_CLAIMS_STORE, id);
-            return Optional.of(CustomerJson.held(customer, claims));
+            return localCustomer(id);
         }
         return peers.get(owner, "/internal/v1/customers/" + encode(id)).map(CustomerJson::fromInternal);
     }
@@ -138,20 +133,19 @@ public final class CustomerStoreQuery {
 
     /** The local customer for another instance (404 if unknown). */
     Optional<CustomerJson.Held> localCustomer(String id) {
-        Customer customer = localOrUnavailable(AliasSyncTopology.CUSTOMER_STORE, id);
+        // The two stores are read one after the other, not atomically: reading the bookkeeping first guarantees that
+        // the customer read next is at least as new, so a change seen as settled is also seen in the customer.
+        CustomerClaims claims = local(CustomerStores.CUSTOMER_CLAIMS_STORE, id);
+        Customer customer = local(AliasSyncTopology.CUSTOMER_STORE, id);
         if (customer == null) {
             return Optional.empty();
         }
-        return Optional.of(CustomerJson.held(customer, local(CustomerStores.CUSTOMER_CLAIMS_STORE, id)));
+        return Optional.of(CustomerJson.held(customer, claims));
     }
 
     Optional<Map<String, Object>> localBinding(String identifier) {
-        AliasBinding binding = localOrUnavailable(AliasSyncTopology.ALIAS_BINDING_STORE, identifier);
+        AliasBinding binding = local(AliasSyncTopology.ALIAS_BINDING_STORE, identifier);
         return Optional.ofNullable(binding).map(CustomerJson::binding);
-    }
-
-    private <V> V localOrUnavailable(String store, String key) {
-        return local(store, key);
     }
 
     /** The host of {@code key}'s active task if it is another instance; null if it is this one (or unknown). */
