@@ -113,19 +113,22 @@ public final class CustomerStoreQuery {
             } catch (InvalidStateStoreException notHere) {
                 continue;
             }
-            int n = 0;
+            // A partition store handle is resolved when it is read: a partition not hosted here fails only then.
+            List<CustomerJson.Held> partition = new ArrayList<>();
             try (KeyValueIterator<String, Customer> it = after == null ? customers.all() : customers.range(after, null)) {
-                while (it.hasNext() && n < limit) {
+                while (it.hasNext() && partition.size() < limit) {
                     KeyValue<String, Customer> kv = it.next();
                     if (after != null && kv.key.equals(after)) {
                         continue;
                     }
                     if ((kv.value.getArchivedAt() != null) == archived) {
-                        found.add(CustomerJson.held(kv.value, claims.get(kv.key)));
-                        n++;
+                        partition.add(CustomerJson.held(kv.value, claims.get(kv.key)));
                     }
                 }
+            } catch (InvalidStateStoreException notHere) {
+                continue;
             }
+            found.addAll(partition);
         }
         found.sort(Comparator.comparing(CustomerJson.Held::id, UTF8));
         return found.size() > limit ? new ArrayList<>(found.subList(0, limit)) : found;

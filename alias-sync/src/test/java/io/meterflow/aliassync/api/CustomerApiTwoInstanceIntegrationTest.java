@@ -130,9 +130,13 @@ class CustomerApiTwoInstanceIntegrationTest {
             List<String> seen = new ArrayList<>();
             String cursor = null;
             boolean onA = true;
+            int pages = 0;
             do {
-                JsonNode page = JSON.readTree(get(onA ? a : b, "/v1/customers?limit=3"
-                        + (cursor == null ? "" : "&next_page=" + cursor)).body());
+                assertThat(++pages).as("pages so far: " + seen).isLessThan(20);
+                HttpResponse<String> listed = get(onA ? a : b, "/v1/customers?limit=3"
+                        + (cursor == null ? "" : "&next_page=" + cursor));
+                assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+                JsonNode page = JSON.readTree(listed.body());
                 page.path("data").forEach(d -> seen.add(d.path("id").asText()));
                 cursor = page.path("next_page").isNull() ? null : page.path("next_page").asText();
                 onA = !onA;
@@ -148,7 +152,7 @@ class CustomerApiTwoInstanceIntegrationTest {
 
     HttpResponse<String> get(Instance instance, String path) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(instance.http().baseUrl() + path))
-                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(Instance instance, String path, String body) throws Exception {

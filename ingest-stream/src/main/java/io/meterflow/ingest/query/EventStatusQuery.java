@@ -70,7 +70,13 @@ public final class EventStatusQuery {
         } catch (InvalidStateStoreException notHere) {
             return new Lookup(false, host, Optional.empty());
         }
-        UsageState state = store.get(transactionId);
+        UsageState state;
+        try {
+            state = store.get(transactionId);
+        } catch (InvalidStateStoreException notHere) {
+            // The handle is resolved on the first read: a partition hosted elsewhere fails only here.
+            return new Lookup(false, host, Optional.empty());
+        }
         return new Lookup(true, host,
                 state == null ? Optional.empty() : Optional.of(EventStatus.of(transactionId, state)));
     }
@@ -116,9 +122,9 @@ public final class EventStatusQuery {
             } catch (InvalidStateStoreException notHere) {
                 continue;
             }
-            int found = 0;
+            List<EventStatus> partitionPending = new ArrayList<>();
             try (KeyValueIterator<Bytes, IdentifierEntry> it = index.range(from, IdentifierKey.last(identifier))) {
-                while (it.hasNext() && found < limit) {
+                while (it.hasNext() && partitionPending.size() < limit) {
                     KeyValue<Bytes, IdentifierEntry> entry = it.next();
                     if (entry.value.getCustomerId() != null) {
                         continue;
@@ -126,11 +132,14 @@ public final class EventStatusQuery {
                     String transactionId = IdentifierKey.transactionId(entry.key);
                     UsageState state = states.get(transactionId);
                     if (state != null && state.getStatus().name().equals("PENDING")) {
-                        pending.add(EventStatus.of(transactionId, state));
-                        found++;
+                        partitionPending.add(EventStatus.of(transactionId, state));
                     }
                 }
+            } catch (InvalidStateStoreException notHere) {
+                // The handles are resolved on the first read: a partition hosted elsewhere fails only here.
+                continue;
             }
+            pending.addAll(partitionPending);
         }
         pending.sort(java.util.Comparator.comparing(EventStatus::transactionId, EventStatusQuery::compareUtf8));
         return pending.size() > limit ? new ArrayList<>(pending.subList(0, limit)) : pending;
