@@ -107,9 +107,20 @@ public final class AliasSyncApp implements AutoCloseable {
 
     private static int partitionCount(Admin admin, String topic) {
         try {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(30, TimeUnit.SECONDS).get(topic);
-            return description.partitions().size();
+            // A topic another instance created a moment ago may not be describable yet: retry for a while.
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                            .get(30, TimeUnit.SECONDS).get(topic);
+                    return description.partitions().size();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                            || attempt >= 50) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while describing " + topic, e);
