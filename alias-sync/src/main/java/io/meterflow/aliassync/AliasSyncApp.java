@@ -93,6 +93,14 @@ public final class AliasSyncApp implements AutoCloseable {
             Set<String> createdInternal = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(config.aliasCommandsTopic()),
                     TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor);
+            // Wait until every topic just created is visible in the cluster's metadata: Kafka Streams' assignor
+            // treats a source topic it cannot see yet as missing and shuts the client down.
+            for (String topic : created) {
+                TopicProvisioner.partitionCount(admin, topic);
+            }
+            for (String topic : createdInternal) {
+                TopicProvisioner.partitionCount(admin, topic);
+            }
             int outcomePartitions = createdInternal.contains(config.claimOutcomesTopic())
                     ? partitions : TopicProvisioner.partitionCount(admin, config.claimOutcomesTopic());
             if (outcomePartitions != partitions) {

@@ -6,6 +6,9 @@ import io.meterflow.http.HealthAndMetrics;
 import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpService;
+import io.meterflow.http.ApiDocument;
+import io.meterflow.aliassync.api.CustomerApi;
+import java.time.Duration;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,10 +35,16 @@ public final class AliasSyncMain {
         PrometheusMeterRegistry registry = MeterflowMetrics.prometheusRegistry();
         Settings settings;
         HttpService http;
+        HttpConfig httpConfig;
+        Duration writeTimeout;
         AliasSyncApp app;
         try {
             settings = Settings.load(configFile(args), System.getenv(), Map.of());
-            http = HttpConfig.from(settings, "0.0.0.0").bind();
+            httpConfig = HttpConfig.from(settings, "0.0.0.0");
+            http = httpConfig.bind();
+            settings = HttpConfig.withApplicationServer(settings, http);
+            writeTimeout = settings.duration(CustomerApi.WRITE_TIMEOUT, CustomerApi.DEFAULT_WRITE_TIMEOUT);
+            settings.string(HttpConfig.ADVERTISED_HOST, "");
             app = start(settings, registry);
         } catch (ConfigException | IllegalArgumentException | HttpService.HttpBindException e) {
             System.err.println("alias-sync: " + e.getMessage());
@@ -43,11 +52,14 @@ public final class AliasSyncMain {
             return;
         }
         HealthAndMetrics.install(http, () -> Map.of("alias-sync", app.state().name()), registry::scrape);
+        CustomerApi api = CustomerApi.install(http, app, httpConfig.apiTokens(), writeTimeout);
+        ApiDocument.install(http);
         http.start();
         LOG.info("alias-sync serving {}", http.baseUrl());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
             http.close();
+            api.close();
+            app.stop();
         }, "alias-sync-shutdown"));
         KafkaStreams.State end = app.terminated().get();
         if (end == KafkaStreams.State.ERROR) {

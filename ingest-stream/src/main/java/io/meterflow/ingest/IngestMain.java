@@ -5,6 +5,11 @@ import io.meterflow.http.HealthAndMetrics;
 import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpService;
+import io.meterflow.http.ApiDocument;
+import io.meterflow.http.PeerClient;
+import io.meterflow.ingest.api.CustomerNames;
+import io.meterflow.ingest.api.HttpCustomerNames;
+import io.meterflow.ingest.api.UsageApi;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * from the file, then {@code METERFLOW_*} environment variables, then {@code --set} flags.
  */
 public final class IngestMain {
+
+    /** alias-sync's base URL, for customer names in event search (optional). */
+    public static final String CUSTOMERS_URL = "customers.api.url";
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestMain.class);
 
@@ -41,11 +49,17 @@ public final class IngestMain {
         }
         IngestConfig config;
         Settings settings;
+        HttpConfig httpConfig;
+        String customersUrl;
         HttpService http;
         try {
             settings = Settings.load(file, System.getenv(), overrides);
+            httpConfig = HttpConfig.from(settings, "0.0.0.0");
+            http = httpConfig.bind();
+            settings = HttpConfig.withApplicationServer(settings, http);
             config = IngestConfig.from(settings);
-            http = HttpConfig.from(settings, "0.0.0.0").bind();
+            customersUrl = settings.string(CUSTOMERS_URL, "");
+            settings.string(HttpConfig.ADVERTISED_HOST, "");
         } catch (ConfigException | HttpService.HttpBindException e) {
             System.err.println("ingest-stream: " + e.getMessage());
             System.exit(2);
@@ -57,9 +71,14 @@ public final class IngestMain {
         PrometheusMeterRegistry registry = MeterflowMetrics.prometheusRegistry();
         IngestApp app = new IngestApp(config, registry);
         HealthAndMetrics.install(http, () -> Map.of("ingest-stream", app.state().name()), registry::scrape);
+        CustomerNames names = customersUrl.isBlank() ? CustomerNames.none()
+                : new HttpCustomerNames(customersUrl, PeerClient.anyToken(httpConfig.apiTokens()));
+        UsageApi api = UsageApi.install(http, app, httpConfig.apiTokens(), names);
+        ApiDocument.install(http);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.stop();
             http.close();
+            api.close();
+            app.stop();
         }, "ingest-stream-shutdown"));
         app.start();
         http.start();

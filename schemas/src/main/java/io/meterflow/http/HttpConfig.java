@@ -18,6 +18,10 @@ public record HttpConfig(String host, int port, Set<String> apiTokens, long maxB
     public static final String API_TOKENS = "api.tokens";
     public static final String MAX_BODY_BYTES = "http.max.body.bytes";
     public static final int MIN_TOKEN_LENGTH = 16;
+    /** The host name other instances reach this one at (default {@code localhost}); see {@link #withApplicationServer}. */
+    public static final String ADVERTISED_HOST = "http.advertised.host";
+    /** Kafka Streams' {@code application.server}, as passed through {@code kafka.*}. */
+    public static final String APPLICATION_SERVER = "kafka.application.server";
 
     public HttpConfig {
         apiTokens = Set.copyOf(apiTokens);
@@ -42,5 +46,19 @@ public record HttpConfig(String host, int port, Set<String> apiTokens, long maxB
     /** Binds the port (failing now if it is taken); routes are added by the caller, then it starts the service. */
     public HttpService bind() {
         return HttpService.bind(host, port, apiTokens, maxBodyBytes, 8);
+    }
+
+    /**
+     * {@code settings} with {@value #APPLICATION_SERVER} set to {@code <http.advertised.host>:<bound port>} unless it
+     * is set already: Kafka Streams then publishes each instance's HTTP address in its metadata, so that a request for
+     * a key another instance holds can be forwarded there.
+     */
+    public static Settings withApplicationServer(Settings settings, HttpService bound) {
+        if (settings.has(APPLICATION_SERVER)) {
+            return settings;
+        }
+        java.util.Map<String, String> values = new java.util.HashMap<>(settings.asMap());
+        values.put(APPLICATION_SERVER, settings.string(ADVERTISED_HOST, "localhost") + ":" + bound.port());
+        return Settings.of(values);
     }
 }

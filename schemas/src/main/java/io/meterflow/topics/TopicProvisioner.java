@@ -13,6 +13,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +37,24 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
-    /** The number of partitions {@code topic} has; a topic that cannot be described is a {@link KafkaException}. */
+    /**
+     * The number of partitions {@code topic} has. A topic created a moment ago (by this process or another instance)
+     * may not be describable yet, so an unknown topic is retried for up to ten seconds; anything else, or a topic
+     * still unknown after that, is a {@link KafkaException}.
+     */
     public static int partitionCount(Admin admin, String topic) {
         try {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
-                    .partitions().size();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                            .partitions().size();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt >= 50) {
+                        throw e;
+                    }
+                    Thread.sleep(200);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("Interrupted while describing " + topic, e);

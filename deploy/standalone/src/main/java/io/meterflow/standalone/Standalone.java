@@ -7,6 +7,11 @@ import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.http.HealthAndMetrics;
 import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.http.HttpService;
+import io.meterflow.http.ApiDocument;
+import io.meterflow.http.HttpConfig;
+import io.meterflow.aliassync.api.CustomerApi;
+import io.meterflow.aliassync.api.CustomerStoreQuery;
+import io.meterflow.ingest.api.UsageApi;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
@@ -46,6 +51,8 @@ public final class Standalone implements AutoCloseable {
     private AliasSyncApp aliasSync;
     private IngestApp ingest;
     private HttpService http;
+    private CustomerApi customerApi;
+    private UsageApi usageApi;
     private String bootstrapServers;
 
     public Standalone(StandaloneOptions options) {
@@ -75,6 +82,18 @@ public final class Standalone implements AutoCloseable {
         }
         aliasSync = new AliasSyncApp(AliasSyncConfig.from(appSettings(ALIAS_SYNC)), meterRegistry);
         ingest = new IngestApp(IngestConfig.from(appSettings(INGEST_STREAM)), meterRegistry);
+        customerApi = CustomerApi.install(http, aliasSync, Set.copyOf(options.apiTokens()),
+                CustomerApi.DEFAULT_WRITE_TIMEOUT);
+        // One process: event search names customers from alias-sync's store directly, no HTTP hop.
+        CustomerStoreQuery customers = customerApi.query();
+        usageApi = UsageApi.install(http, ingest, Set.copyOf(options.apiTokens()), id -> {
+            try {
+                return customers.name(id);
+            } catch (RuntimeException unavailable) {
+                return java.util.Optional.empty();
+            }
+        });
+        ApiDocument.install(http);
         aliasSync.start();
         ingest.start();
         http.start();
@@ -92,6 +111,10 @@ public final class Standalone implements AutoCloseable {
         values.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         values.putIfAbsent(StreamsAppConfig.STATE_DIR, options.dataDir().resolve("state").resolve(app).toString());
         values.putIfAbsent(StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(DEFAULT_PARTITIONS));
+        // Interactive-query metadata names this process's one HTTP port (key-owner forwarding needs it).
+        if (http != null) {
+            values.putIfAbsent(HttpConfig.APPLICATION_SERVER, "localhost:" + http.port());
+        }
         return Settings.of(values);
     }
 
@@ -169,8 +192,16 @@ public final class Standalone implements AutoCloseable {
         if (aliasSync != null) {
             aliasSync.close();
         }
+        // HTTP stays up while the apps stop, so /health/ready answers 503 instead of refusing connections; the APIs'
+        // producers close once no request can reach them.
         if (http != null) {
             http.close();
+        }
+        if (usageApi != null) {
+            usageApi.close();
+        }
+        if (customerApi != null) {
+            customerApi.close();
         }
         if (broker != null) {
             broker.close();

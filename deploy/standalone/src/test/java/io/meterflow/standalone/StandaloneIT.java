@@ -110,7 +110,9 @@ class StandaloneIT {
 
         stop(first.process());
 
-        Launched second = launch("run", "--data-dir", dataDir.toString(), "--http-port", "0", "--kafka-port", "0");
+        String token = "standalone-it-token-" + UUID.randomUUID();
+        Launched second = launch("run", "--data-dir", dataDir.toString(), "--http-port", "0", "--kafka-port", "0",
+                "--api-token", token);
         String hooli = UUID.randomUUID().toString();
         try (KafkaProducer<String, CustomerChange> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, second.kafka()), new StringSerializer(),
@@ -127,6 +129,21 @@ class StandaloneIT {
             assertThat(r.getResolution().name()).isEqualTo("REPLAYED");
             assertThat(r.getIdentifier()).isEqualTo("hooli-" + run);
         });
+        // The launcher serves both APIs on its one port: the customer from alias-sync, the search from ingest-stream
+        // with the customer's name composed in-process.
+        java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> customer = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(second.http() + "/v1/customers/" + hooli)).header("Authorization", "Bearer " + token)
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(customer.statusCode()).as(customer.body()).isEqualTo(200);
+        assertThat(customer.body()).contains("\"name\":\"Hooli\"", "hooli-" + run);
+        java.net.http.HttpResponse<String> search = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(second.http() + "/v1/events/search")).header("Authorization", "Bearer " + token)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"transactionIds\":[\""
+                        + replayed.get(0).getTransactionId() + "\"]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(search.statusCode()).as(search.body()).isEqualTo(200);
+        assertThat(search.body()).contains("\"status\":\"attributed\"", "\"name\":\"Hooli\"");
         stop(second.process());
     }
 

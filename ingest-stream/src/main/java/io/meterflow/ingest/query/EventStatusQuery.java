@@ -70,7 +70,13 @@ public final class EventStatusQuery {
         } catch (InvalidStateStoreException notHere) {
             return new Lookup(false, host, Optional.empty());
         }
-        UsageState state = store.get(transactionId);
+        UsageState state;
+        try {
+            state = store.get(transactionId);
+        } catch (InvalidStateStoreException notHere) {
+            // The handle is resolved on the first read: a partition hosted elsewhere fails only here.
+            return new Lookup(false, host, Optional.empty());
+        }
         return new Lookup(true, host,
                 state == null ? Optional.empty() : Optional.of(EventStatus.of(transactionId, state)));
     }
@@ -93,5 +99,60 @@ public final class EventStatusQuery {
             }
         }
         return pending;
+    }
+
+    /**
+     * The parked events of {@code identifier} in the partitions this instance hosts as active tasks, in the order of
+     * their transaction IDs' UTF-8 bytes, starting after {@code afterTransactionId} (null: from the first), at most
+     * {@code limit} of them. Each partition is a key-range read; an identifier's usage is spread over all partitions,
+     * so a complete answer merges every instance's.
+     */
+    public List<EventStatus> pending(String identifier, String afterTransactionId, int limit) {
+        List<EventStatus> pending = new ArrayList<>();
+        Bytes from = afterTransactionId == null ? IdentifierKey.first(identifier)
+                : IdentifierKey.successor(IdentifierKey.of(identifier, afterTransactionId).get());
+        for (int partition = 0; partition < partitions; partition++) {
+            ReadOnlyKeyValueStore<Bytes, IdentifierEntry> index;
+            ReadOnlyKeyValueStore<String, UsageState> states;
+            try {
+                index = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_IDENTIFIER,
+                        QueryableStoreTypes.<Bytes, IdentifierEntry>keyValueStore()).withPartition(partition));
+                states = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_TRANSACTION,
+                        QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(partition));
+            } catch (InvalidStateStoreException notHere) {
+                continue;
+            }
+            List<EventStatus> partitionPending = new ArrayList<>();
+            try (KeyValueIterator<Bytes, IdentifierEntry> it = index.range(from, IdentifierKey.last(identifier))) {
+                while (it.hasNext() && partitionPending.size() < limit) {
+                    KeyValue<Bytes, IdentifierEntry> entry = it.next();
+                    if (entry.value.getCustomerId() != null) {
+                        continue;
+                    }
+                    String transactionId = IdentifierKey.transactionId(entry.key);
+                    UsageState state = states.get(transactionId);
+                    if (state != null && state.getStatus().name().equals("PENDING")) {
+                        partitionPending.add(EventStatus.of(transactionId, state));
+                    }
+                }
+            } catch (InvalidStateStoreException notHere) {
+                // The handles are resolved on the first read: a partition hosted elsewhere fails only here.
+                continue;
+            }
+            pending.addAll(partitionPending);
+        }
+        pending.sort(java.util.Comparator.comparing(EventStatus::transactionId, EventStatusQuery::compareUtf8));
+        return pending.size() > limit ? new ArrayList<>(pending.subList(0, limit)) : pending;
+    }
+
+    /** Order of strings by their UTF-8 bytes: the order of RocksDB keys, and of every cursor. */
+    public static int compareUtf8(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The partition count of usage-events this query was built for. */
+    public int partitions() {
+        return partitions;
     }
 }

@@ -1,0 +1,485 @@
+package io.meterflow.aliassync.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.meterflow.aliassync.AliasSyncApp;
+import io.meterflow.aliassync.intake.AliasRules;
+import io.meterflow.http.HttpError;
+import io.meterflow.http.HttpRequest;
+import io.meterflow.http.HttpResponse;
+import io.meterflow.http.HttpService;
+import io.meterflow.http.PeerClient;
+import io.meterflow.json.JsonValues;
+import io.meterflow.schemas.CustomerArchived;
+import io.meterflow.schemas.CustomerChange;
+import io.meterflow.schemas.CustomerCreated;
+import io.meterflow.schemas.IngestAliasesSet;
+import io.meterflow.schemas.JsonValue;
+import io.meterflow.schemas.NameSet;
+import io.meterflow.topics.Topic;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * alias-sync's HTTP API, Metronome's customer calls: create, retrieve, list, setIngestAliases, setName, archive; and
+ * Meterflow's {@code GET /v1/meterflow/identifiers/{identifier}} (what an identifier resolves to now).
+ *
+ * <p>Writes go through Kafka: a write is checked (alias rules; an alias another customer holds is a 409 before
+ * anything is sent), published as one {@link CustomerChange} on customer-changes, and answered only once alias-sync
+ * has applied it and answered every claim in it — read from the customer's state on whichever instance holds it. So a
+ * 200 is read-your-writes from any instance. Waiting is bounded ({@code api.write.timeout}); past it the answer is a
+ * 503 saying the change was published and will still be applied. A claim can lose a race to another customer between
+ * the pre-check and alias-sync's decision: the answer is then a 409 naming the refused aliases, and the rest of the
+ * change has been applied (as alias-sync applies everything but the refused alias).
+ */
+public final class CustomerApi implements AutoCloseable {
+
+    public static final String WRITE_TIMEOUT = "api.write.timeout";
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(15);
+    public static final int DEFAULT_PAGE = 25;
+    public static final int MAX_PAGE = 100;
+    public static final int MAX_CUSTOMER_IDS = 100;
+
+    private final AliasSyncApp app;
+    private final CustomerStoreQuery query;
+    private final KafkaProducer<String, CustomerChange> producer;
+    private final Topic<String, CustomerChange> topic;
+    private final Duration writeTimeout;
+
+    private CustomerApi(AliasSyncApp app, Set<String> tokens, Duration writeTimeout) {
+        this.app = app;
+        this.writeTimeout = writeTimeout;
+        String server = app.config().streams().kafkaOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
+        HostInfo self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
+        this.query = new CustomerStoreQuery(app, new PeerClient(PeerClient.anyToken(tokens), Duration.ofSeconds(10)),
+                self);
+        this.topic = app.topics().customerChanges();
+        Map<String, Object> config = new HashMap<>();
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, app.config().streams().bootstrapServers());
+        app.config().streams().kafkaOverrides().forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                config.put(k, v);
+            }
+        });
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, app.config().streams().applicationId() + "-http-customers");
+        this.producer = new KafkaProducer<>(config, topic.keySerde().serializer(), topic.valueSerde().serializer());
+    }
+
+    /**
+     * Adds the customer routes to {@code http}; close the returned API (its producer) when the app stops.
+     *
+     * @param tokens       the service's API tokens (one is used to ask other instances)
+     * @param writeTimeout how long a write waits to be applied before answering 503
+     */
+    public static CustomerApi install(HttpService http, AliasSyncApp app, Set<String> tokens, Duration writeTimeout) {
+        CustomerApi api = new CustomerApi(app, tokens, writeTimeout);
+        http.route("POST", "/v1/customers", api::create);
+        http.route("GET", "/v1/customers", api::list);
+        http.route("GET", "/v1/customers/{customer_id}", api::retrieve);
+        http.route("POST", "/v1/customers/archive", api::archive);
+        http.route("POST", "/v1/customers/{customer_id}/setIngestAliases", api::setIngestAliases);
+        http.route("POST", "/v1/customers/{customer_id}/setName", api::setName);
+        http.route("GET", "/v1/meterflow/identifiers/{identifier}", api::resolve);
+        http.route("GET", "/internal/v1/customers/{customer_id}", api::customerHere);
+        http.route("GET", "/internal/v1/customers", api::pageHere);
+        http.route("GET", "/internal/v1/bindings/{identifier}", api::bindingHere);
+        return api;
+    }
+
+    /** Reads of alias-sync's state, for other parts of the same process (e.g. customer names in event search). */
+    public CustomerStoreQuery query() {
+        return query;
+    }
+
+    // ---- writes ---------------------------------------------------------------------------------------------------
+
+    private HttpResponse create(HttpRequest request) {
+        JsonNode body = object(request.json());
+        String name = requiredName(body);
+        List<String> aliases = aliases(body.get("ingest_aliases"), false);
+        String id = UUID.randomUUID().toString();
+        refuseHeldAliases(id, aliases);
+        CustomerCreated created = CustomerCreated.newBuilder()
+                .setName(name)
+                .setIngestAliases(aliases)
+                .setCustomFields(stringMap(body, "custom_fields"))
+                .setExternalId(optionalString(body, "external_id"))
+                .setCustomerConfig(stringMap(body, "customer_config"))
+                .setBillingConfig(billingConfig(body))
+                .build();
+        CustomerJson.Held held = write(id, created);
+        refuseRaceLosses(held, aliases, "the customer was created without them");
+        return HttpResponse.json(200, Map.of("data", held.customer()));
+    }
+
+    private HttpResponse setIngestAliases(HttpRequest request) {
+        String id = request.pathParam("customer_id");
+        JsonNode body = object(request.json());
+        List<String> aliases = aliases(body.get("ingest_aliases"), true);
+        List<String> released = new ArrayList<>(existing(id).aliases());
+        released.removeAll(aliases);
+        refuseHeldAliases(id, aliases);
+        CustomerJson.Held held = write(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
+        awaitReleased(id, released);
+        refuseRaceLosses(held, aliases, "the other aliases of the request were set");
+        return HttpResponse.ok();
+    }
+
+    private HttpResponse setName(HttpRequest request) {
+        String id = request.pathParam("customer_id");
+        String name = requiredName(object(request.json()));
+        existing(id);
+        CustomerJson.Held held = write(id, NameSet.newBuilder().setName(name).build());
+        return HttpResponse.json(200, Map.of("data", held.customer()));
+    }
+
+    private HttpResponse archive(HttpRequest request) {
+        JsonNode body = object(request.json());
+        JsonNode idNode = body.get("id");
+        if (idNode == null || !idNode.isTextual() || idNode.asText().isEmpty()) {
+            throw HttpError.badRequest("id is required: the ID of the customer to archive");
+        }
+        String id = idNode.asText();
+        existing(id);
+        write(id, CustomerArchived.newBuilder().build());
+        return HttpResponse.json(200, Map.of("data", Map.of("id", id)));
+    }
+
+    /** Publishes the change and waits until the customer's state shows it applied with every claim answered. */
+    private CustomerJson.Held write(String customerId, Object payload) {
+        String changeId = UUID.randomUUID().toString();
+        CustomerChange change = CustomerChange.newBuilder()
+                .setChangeId(changeId)
+                .setCustomerId(customerId)
+                .setOccurredAt(Instant.now())
+                .setPayload(payload)
+                .build();
+        try {
+            producer.send(new ProducerRecord<>(topic.name(), customerId, change)).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw HttpError.unavailable("interrupted before the change was published; nothing was applied");
+        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+            throw HttpError.unavailable("the change could not be published to Kafka (" + e.getMessage()
+                    + "); nothing was applied, retry");
+        }
+        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        while (true) {
+            try {
+                Optional<CustomerJson.Held> held = query.customer(customerId);
+                if (held.isPresent() && held.get().settled(changeId)) {
+                    return held.get();
+                }
+            } catch (HttpError unavailable) {
+                if (unavailable.status() != 503) {
+                    throw unavailable;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw HttpError.unavailable("change " + changeId + " to customer " + customerId
+                        + " was published but not applied within " + writeTimeout.toMillis()
+                        + " ms; it will still be applied, read the customer again later");
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw HttpError.unavailable("interrupted while waiting for change " + changeId);
+            }
+        }
+    }
+
+    /**
+     * A release is applied to the customer at once but to the alias's binding one stage later (another partition,
+     * maybe another instance): wait for the bindings too, so that after the 200 the alias is free for a create or a
+     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer).
+     */
+    private void awaitReleased(String customerId, List<String> released) {
+        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        for (String alias : released) {
+            while (query.binding(alias).map(b -> customerId.equals(b.get("customer_id"))
+                    && !Boolean.TRUE.equals(b.get("is_customer_id"))).orElse(false)) {
+                if (System.nanoTime() > deadline) {
+                    throw HttpError.unavailable("the aliases were set, but the release of " + alias
+                            + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
+                }
+                try {
+                    Thread.sleep(25);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw HttpError.unavailable("interrupted while waiting for the release of " + alias);
+                }
+            }
+        }
+    }
+
+    /** 409 before anything is sent when an alias is bound to another customer (or is another customer's ID). */
+    private void refuseHeldAliases(String customerId, List<String> aliases) {
+        List<String> held = new ArrayList<>();
+        for (String alias : aliases) {
+            query.binding(alias).ifPresent(binding -> {
+                if (!customerId.equals(binding.get("customer_id"))) {
+                    held.add(alias);
+                }
+            });
+        }
+        if (!held.isEmpty()) {
+            throw HttpError.conflict("ingest alias" + (held.size() > 1 ? "es " : " ") + String.join(", ", held)
+                    + (held.size() > 1 ? " are" : " is") + " in use by another customer; nothing was applied");
+        }
+    }
+
+    /** 409 when a claim lost a race after the pre-check; the rest of the change is applied (alias-sync's rule). */
+    private static void refuseRaceLosses(CustomerJson.Held held, List<String> asked, String applied) {
+        List<String> refused = new ArrayList<>(asked);
+        refused.removeAll(held.aliases());
+        refused.remove(held.id());
+        if (!refused.isEmpty()) {
+            throw HttpError.conflict("ingest alias" + (refused.size() > 1 ? "es " : " ") + String.join(", ", refused)
+                    + (refused.size() > 1 ? " were" : " was") + " taken by another customer meanwhile; " + applied);
+        }
+    }
+
+    // ---- reads ----------------------------------------------------------------------------------------------------
+
+    private HttpResponse retrieve(HttpRequest request) {
+        CustomerJson.Held held = existing(request.pathParam("customer_id"));
+        return HttpResponse.json(200, Map.of("data", held.detail()));
+    }
+
+    private HttpResponse list(HttpRequest request) {
+        int limit = limit(request.queryParam("limit"));
+        if (limit > MAX_PAGE) {
+            throw HttpError.badRequest("limit must be an integer from 1 to " + MAX_PAGE);
+        }
+        boolean archived = bool(request.queryParam("only_archived"), "only_archived");
+        String after = cursor(request.queryParam("next_page"));
+        String alias = request.queryParam("ingest_alias");
+        String ids = request.queryParam("customer_ids");
+        List<CustomerJson.Held> candidates;
+        if (alias != null || ids != null) {
+            Set<String> wanted = new LinkedHashSet<>();
+            if (ids != null) {
+                for (String id : ids.split(",")) {
+                    if (!id.isBlank()) {
+                        wanted.add(id.strip());
+                    }
+                }
+                if (wanted.isEmpty() || wanted.size() > MAX_CUSTOMER_IDS) {
+                    throw HttpError.badRequest("customer_ids must list 1 to " + MAX_CUSTOMER_IDS + " IDs");
+                }
+            }
+            if (alias != null) {
+                Optional<Map<String, Object>> binding = query.binding(alias);
+                String owner = binding.map(b -> (String) b.get("customer_id")).orElse(null);
+                if (owner == null || (ids != null && !wanted.contains(owner))) {
+                    wanted.clear();
+                } else {
+                    wanted = new LinkedHashSet<>(List.of(owner));
+                }
+            }
+            candidates = new ArrayList<>();
+            for (String id : wanted) {
+                query.customer(id).filter(h -> h.archived() == archived)
+                        .filter(h -> alias == null || h.aliases().contains(alias))
+                        .filter(h -> after == null || CustomerStoreQuery.UTF8.compare(h.id(), after) > 0)
+                        .ifPresent(candidates::add);
+            }
+            candidates.sort(java.util.Comparator.comparing(CustomerJson.Held::id, CustomerStoreQuery.UTF8));
+            if (candidates.size() > limit + 1) {
+                candidates = candidates.subList(0, limit + 1);
+            }
+        } else {
+            candidates = query.page(after, archived, limit + 1);
+        }
+        boolean more = candidates.size() > limit;
+        List<CustomerJson.Held> page = more ? candidates.subList(0, limit) : candidates;
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("data", page.stream().map(CustomerJson.Held::detail).toList());
+        answer.put("next_page", more ? encodeCursor(page.get(page.size() - 1).id()) : null);
+        return HttpResponse.json(200, answer);
+    }
+
+    private HttpResponse resolve(HttpRequest request) {
+        String identifier = request.pathParam("identifier");
+        Map<String, Object> binding = query.binding(identifier).orElseThrow(() -> HttpError.notFound(
+                "identifier " + identifier + " does not resolve to any customer (usage under it is pending)"));
+        return HttpResponse.json(200, Map.of("data", binding));
+    }
+
+    private CustomerJson.Held existing(String id) {
+        return query.customer(id).orElseThrow(() -> HttpError.notFound("customer " + id + " not found"));
+    }
+
+    // ---- internal: another instance reads what this one holds ----------------------------------------------------
+
+    private HttpResponse customerHere(HttpRequest request) {
+        return query.localCustomer(request.pathParam("customer_id"))
+                .map(h -> HttpResponse.json(200, h.internal()))
+                .orElseThrow(() -> HttpError.notFound("customer not found"));
+    }
+
+    private HttpResponse pageHere(HttpRequest request) {
+        List<CustomerJson.Held> page = query.localPage(request.queryParam("after"),
+                bool(request.queryParam("only_archived"), "only_archived"), limit(request.queryParam("limit")) );
+        return HttpResponse.json(200, page.stream().map(CustomerJson.Held::internal).toList());
+    }
+
+    private HttpResponse bindingHere(HttpRequest request) {
+        return query.localBinding(request.pathParam("identifier")).map(b -> HttpResponse.json(200, b))
+                .orElseThrow(() -> HttpError.notFound("not bound"));
+    }
+
+    // ---- input ----------------------------------------------------------------------------------------------------
+
+    private static JsonNode object(JsonNode body) {
+        if (!body.isObject()) {
+            throw HttpError.badRequest("request body must be a JSON object");
+        }
+        return body;
+    }
+
+    private static String requiredName(JsonNode body) {
+        JsonNode name = body.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank()) {
+            throw HttpError.badRequest("name is required (a non-empty string)");
+        }
+        return AliasRules.truncateName(name.asText());
+    }
+
+    private static List<String> aliases(JsonNode node, boolean required) {
+        if (node == null || node.isNull()) {
+            if (required) {
+                throw HttpError.badRequest("ingest_aliases is required (an array of strings)");
+            }
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw HttpError.badRequest("ingest_aliases must be an array of strings");
+        }
+        List<String> aliases = new ArrayList<>();
+        for (JsonNode alias : node) {
+            if (!alias.isTextual()) {
+                throw HttpError.badRequest("ingest_aliases must be an array of strings");
+            }
+            aliases.add(alias.asText());
+        }
+        AliasRules.Result result = AliasRules.check(aliases);
+        if (result.violation().isPresent()) {
+            throw HttpError.badRequest(result.violation().get().detail());
+        }
+        return result.aliases();
+    }
+
+    private static Map<String, String> stringMap(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        Map<String, String> map = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return map;
+        }
+        if (!node.isObject()) {
+            throw HttpError.badRequest(field + " must be an object of strings");
+        }
+        node.fields().forEachRemaining(f -> {
+            if (!f.getValue().isTextual()) {
+                throw HttpError.badRequest(field + "." + f.getKey() + " must be a string");
+            }
+            map.put(f.getKey(), f.getValue().asText());
+        });
+        return map;
+    }
+
+    private static String optionalString(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw HttpError.badRequest(field + " must be a string");
+        }
+        return node.asText();
+    }
+
+    /** Billing configuration is kept as sent (as data; Meterflow does not bill). */
+    private static Map<String, JsonValue> billingConfig(JsonNode body) {
+        JsonNode node = body.get("customer_billing_provider_configurations");
+        if (node == null) {
+            node = body.get("billing_config");
+        }
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw HttpError.badRequest("billing_config must be an object");
+        }
+        return JsonValues.parseObject(node.toString());
+    }
+
+    private static int limit(String text) {
+        if (text == null) {
+            return DEFAULT_PAGE;
+        }
+        try {
+            int limit = Integer.parseInt(text);
+            if (limit >= 1 && limit <= MAX_PAGE + 1) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw HttpError.badRequest("limit must be an integer from 1 to " + MAX_PAGE);
+    }
+
+    private static boolean bool(String text, String name) {
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw HttpError.badRequest(name + " must be true or false");
+    }
+
+    private static String cursor(String nextPage) {
+        if (nextPage == null || nextPage.isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(nextPage), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest("next_page is not a cursor this API gave out");
+        }
+    }
+
+    private static String encodeCursor(String lastId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}
