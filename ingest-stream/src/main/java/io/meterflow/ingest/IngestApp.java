@@ -57,16 +57,17 @@ public final class IngestApp implements AutoCloseable {
         int partitions;
         String setupClient = config.streams().applicationId() + "-setup";
         try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(setupClient))) {
-            java.util.Set<String> created = TopicProvisioner.ensure(admin, List.of(
+            TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(names.usageEvents()),
                     TopicSpec.log(names.usageResolved()),
                     TopicSpec.log(names.usageRejected()),
                     TopicSpec.log(names.usageExpired()),
                     TopicSpec.compacted(names.aliasBindings())),
                     config.streams().topicPartitions(), config.streams().topicReplicationFactor());
-            // A topic just created may not be describable yet; its partition count is the one we asked for.
-            partitions = created.contains(names.usageEvents()) ? config.streams().topicPartitions()
-                    : TopicProvisioner.partitionCount(admin, names.usageEvents());
+            // Kafka Streams' assignor shuts the client down on a source topic missing from its metadata, and a topic
+            // created a moment ago (here, or by alias-sync) may not be visible yet: wait until both sources are.
+            partitions = TopicProvisioner.partitionCount(admin, names.usageEvents());
+            TopicProvisioner.partitionCount(admin, names.aliasBindings());
         }
         effectiveConfig = config.withUsagePartitions(partitions);
         Topics topics = Topics.create(names, config.streams().serdeConfig());
