@@ -112,6 +112,10 @@ final class Benchmark {
             if (options.heapCheck() > 0) {
                 return heapCheck();
             }
+            if (options.warmup() > 0) {
+                warmUp();
+            }
+            workload = new Workload(run, options.events(), options.customerCount());
             expected = workload.expected();
             results.expected = expected;
             out.printf("Workload: %,d records (%,d duplicates), %d customers, %d late aliases, %d moving aliases,"
@@ -132,6 +136,21 @@ final class Benchmark {
                 broker.close();
             }
             deleteQuietly(stateRoot);
+        }
+    }
+
+    /**
+     * One untimed round of every scenario on a smaller workload of its own (own topics, own run tag), so that the
+     * first measured scenario does not pay for JIT compilation the later ones get for free.
+     */
+    private void warmUp() throws InterruptedException {
+        out.printf("%nWarm-up (not measured): %,d records through each scenario%n", options.warmup());
+        workload = new Workload(run + "w", Math.max(options.warmup(), 1000),
+                (int) Math.max(20, Math.min(1000, options.warmup() / 1000)));
+        expected = workload.expected();
+        for (ScenarioResult warm : List.of(passThrough(0), naiveJoin(0), meterflow(0, false))) {
+            out.printf("  warm-up %s: %,.0f events/s, check %s%n", warm.scenario(), warm.eventsPerSecond(),
+                    warm.checkPassed() ? "passed" : "FAILED: " + warm.check());
         }
     }
 
@@ -162,7 +181,7 @@ final class Benchmark {
     }
 
     private String prefix(String scenario, int round) {
-        return "bench-" + run + "-" + round + "-" + scenario + ".";
+        return "bench-" + workload.run() + "-" + round + "-" + scenario + ".";
     }
 
     private void loadUsage(Topics topics, String label) {

@@ -16,6 +16,8 @@ import java.util.List;
  * @param latencyDuration  how long the paced producer runs at half the measured Meterflow rate; zero skips it
  * @param parked           events parked under one alias for the replay measurement; zero skips it
  * @param heapCheck        events parked for the separate heap check; zero (the default) skips it
+ * @param warmup           records per scenario of an untimed warm-up round before the measured ones (JIT, page
+ *                         cache); zero skips it
  * @param customers        customers (each with one alias) in the workload; zero picks one per 1000 events, at
  *                         least 20 and at most 1000
  * @param commandLine      the command as the user gave it, for the results file
@@ -29,6 +31,7 @@ public record BenchmarkOptions(
         Duration latencyDuration,
         long parked,
         long heapCheck,
+        long warmup,
         int customers,
         String commandLine) {
 
@@ -43,6 +46,7 @@ public record BenchmarkOptions(
               --parked N               events parked under one alias for the replay rate (default 1000000)
               --skip-replay            same as --parked 0
               --heap-check N           only park N events under one alias and report heap (separate run)
+              --warmup N               untimed warm-up round of every scenario first (default 50000; 0 skips)
               --customers C            customers in the workload (default: events/1000, 20..1000)
             """;
 
@@ -56,6 +60,7 @@ public record BenchmarkOptions(
         Duration latency = Duration.ofSeconds(20);
         long parked = 1_000_000;
         long heapCheck = 0;
+        long warmup = 50_000;
         int customers = 0;
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
@@ -77,6 +82,7 @@ public record BenchmarkOptions(
                         case "--latency-seconds" -> latency = Duration.ofSeconds(number(flag, value));
                         case "--parked" -> parked = number(flag, value);
                         case "--heap-check" -> heapCheck = positive(flag, value);
+                        case "--warmup" -> warmup = number(flag, value);
                         case "--customers" -> customers = (int) positive(flag, value);
                         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
                     }
@@ -86,7 +92,7 @@ public record BenchmarkOptions(
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, customers,
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, warmup, customers,
                 "benchmark " + String.join(" ", args));
     }
 
