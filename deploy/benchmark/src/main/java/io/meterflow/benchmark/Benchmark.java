@@ -378,8 +378,10 @@ final class Benchmark {
                 + " mid-run%n", round);
         String prefix = prefix(METERFLOW, round);
         Map<String, String> shared = scenarioSettings(prefix, prefix + "alias-sync");
+        shared.putAll(options.meterflowSettings());
         AliasSyncConfig aliasConfig = AliasSyncConfig.from(Settings.of(shared));
         Map<String, String> ingestSettings = scenarioSettings(prefix, prefix + "ingest");
+        ingestSettings.putAll(options.meterflowSettings());
         IngestConfig ingestConfig = IngestConfig.from(Settings.of(ingestSettings));
         Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
         MeterRegistry registry = new SimpleMeterRegistry();

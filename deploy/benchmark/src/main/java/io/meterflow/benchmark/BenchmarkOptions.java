@@ -3,7 +3,9 @@ package io.meterflow.benchmark;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one benchmark run does.
@@ -20,6 +22,8 @@ import java.util.List;
  *                         cache); zero skips it
  * @param customers        customers (each with one alias) in the workload; zero picks one per 1000 events, at
  *                         least 20 and at most 1000
+ * @param meterflowSettings settings given to both Meterflow apps on top of the defaults (what-if runs only: the
+ *                         peers get no equivalent, so ratios from such a run are not comparisons)
  * @param commandLine      the command as the user gave it, for the results file
  */
 public record BenchmarkOptions(
@@ -33,7 +37,12 @@ public record BenchmarkOptions(
         long heapCheck,
         long warmup,
         int customers,
+        Map<String, String> meterflowSettings,
         String commandLine) {
+
+    public BenchmarkOptions {
+        meterflowSettings = Map.copyOf(meterflowSettings);
+    }
 
     static final String USAGE = """
             Usage: benchmark [options]
@@ -48,6 +57,7 @@ public record BenchmarkOptions(
               --heap-check N           only park N events under one alias and report heap (separate run)
               --warmup N               untimed warm-up round of every scenario first (default 50000; 0 skips)
               --customers C            customers in the workload (default: events/1000, 20..1000)
+              --meterflow-set K=V      a setting for both Meterflow apps (what-if runs; repeatable)
             """;
 
     /** Parses the command line; throws {@link IllegalArgumentException} with a message for the user. */
@@ -62,6 +72,7 @@ public record BenchmarkOptions(
         long heapCheck = 0;
         long warmup = 50_000;
         int customers = 0;
+        Map<String, String> meterflowSettings = new LinkedHashMap<>();
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String flag = rest.get(i);
@@ -84,6 +95,13 @@ public record BenchmarkOptions(
                         case "--heap-check" -> heapCheck = positive(flag, value);
                         case "--warmup" -> warmup = number(flag, value);
                         case "--customers" -> customers = (int) positive(flag, value);
+                        case "--meterflow-set" -> {
+                            int eq = value.indexOf('=');
+                            if (eq < 1) {
+                                throw new IllegalArgumentException("--meterflow-set expects key=value, got " + value);
+                            }
+                            meterflowSettings.put(value.substring(0, eq), value.substring(eq + 1));
+                        }
                         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
                     }
                 }
@@ -92,7 +110,7 @@ public record BenchmarkOptions(
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, warmup, customers,
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, warmup, customers, meterflowSettings,
                 "benchmark " + String.join(" ", args));
     }
 

@@ -95,6 +95,10 @@ final class Results {
         md.append("| load average (1/5/15 min) | at start ").append(loadAverageAtStart).append("; at end ")
                 .append(loadAverageAtEnd).append(" |\n");
         md.append("| broker | ").append(broker).append(" |\n");
+        if (!options.meterflowSettings().isEmpty()) {
+            md.append("| **what-if settings for Meterflow only** | `").append(options.meterflowSettings())
+                    .append("` (the peers have no equivalent: ratios from this run are not a fair comparison) |\n");
+        }
         if (expected != null) {
             md.append(String.format(Locale.ROOT, "| workload | %,d records per scenario (%,d duplicates), %d partitions,"
                             + " keyed by transaction ID; %,d records (%,d distinct IDs) under aliases attached mid-run;"
@@ -187,6 +191,7 @@ final class Results {
         root.put("load_average_at_end", loadAverageAtEnd);
         root.put("broker", broker);
         root.put("partitions", options.partitions());
+        root.put("meterflow_what_if_settings", options.meterflowSettings());
         if (expected != null) {
             Map<String, Object> workload = new LinkedHashMap<>();
             workload.put("records", expected.records());
