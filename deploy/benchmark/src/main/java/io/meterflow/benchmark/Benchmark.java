@@ -920,7 +920,9 @@ final class Benchmark {
             parkUnder(topics, "heap-check." + run + "@example.com", count, "heap");
             await(() -> {
                 double now = sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending");
-                progress("parked", (long) now, count, start);
+                progress(String.format("parked (peak heap in use %d MB, after GC %d MB, RSS %d MB)",
+                        memory.peakUsed() >> 20, memory.peakAfterGc() >> 20,
+                        MemorySampler.procStatus("VmRSS") >> 20), (long) now, count, start);
                 return now >= count;
             }, Duration.ofSeconds(600 + count / 1000), count + " events to be parked");
             results.heapCheck = new HeapCheckResult(count, (System.nanoTime() - start) / 1e9, MemorySampler.maxHeap(),
