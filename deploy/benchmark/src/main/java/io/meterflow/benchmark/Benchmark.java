@@ -156,9 +156,24 @@ final class Benchmark {
 
     private boolean record(ScenarioResult result) {
         results.scenarios.add(result);
+        writePartial();
         out.printf("  => %s round %d: %,.0f events/s (%.2f s); check %s: %s%n", result.scenario(), result.round(),
                 result.eventsPerSecond(), result.seconds(), result.checkPassed() ? "PASSED" : "FAILED", result.check());
         return result.checkPassed();
+    }
+
+    /** Results so far, so that an interrupted run still leaves what it measured (marked as partial). */
+    private void writePartial() {
+        if (options.out() == null) {
+            return;
+        }
+        try {
+            results.loadAverageAtEnd = Results.loadAverage() + " (partial: written after " + results.scenarios.size()
+                    + " scenarios)";
+            results.write(options.out());
+        } catch (IOException | RuntimeException e) {
+            out.println("  (could not write partial results: " + e.getMessage() + ")");
+        }
     }
 
     // ---- scenario plumbing ---------------------------------------------------------------------------------------------
