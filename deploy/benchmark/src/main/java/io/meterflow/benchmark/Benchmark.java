@@ -168,6 +168,7 @@ final class Benchmark {
             return;
         }
         try {
+            results.rssPeakBytes = MemorySampler.procStatus("VmHWM");
             results.loadAverageAtEnd = Results.loadAverage() + " (partial: written after " + results.scenarios.size()
                     + " scenarios)";
             results.write(options.out());
