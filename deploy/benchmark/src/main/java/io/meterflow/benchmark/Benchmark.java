@@ -402,10 +402,10 @@ final class Benchmark {
         Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
         MeterRegistry registry = new SimpleMeterRegistry();
         Map<String, Object> details = new LinkedHashMap<>();
-        try (AliasSyncApp aliasSync = new AliasSyncApp(aliasConfig, registry);
-             IngestApp ingest = new IngestApp(ingestConfig, registry)) {
-            aliasSync.start();
-            awaitRunning(aliasSync.streams(), "alias-sync");
+        AliasSyncApp aliasSync = null;
+        IngestApp ingest = null;
+        try {
+            aliasSync = startAliasSync(aliasConfig, registry);
             try (KafkaProducer<byte[], byte[]> producer = kafka.prompt()) {
                 for (int k = 0; k < workload.customers(); k++) {
                     send(producer, topics, workload.created(k));
@@ -416,8 +416,7 @@ final class Benchmark {
             try (BindingsWatcher watcher = new BindingsWatcher(topics)) {
                 watcher.await(w -> w.bound() >= bindingCount, "alias-sync to bind " + bindingCount + " identifiers");
             }
-            ingest.start();
-            awaitRunning(ingest.streams(), "ingest-stream");
+            ingest = startIngest(ingestConfig, registry);
             // Every task holds its own copy of each binding: wait until the replicas are complete, as in steady state.
             await(() -> sum(registry, IngestMetrics.BINDING_CHANGES, "change", "bound")
                     >= bindingCount * options.partitions(), Duration.ofMinutes(1), "ingest-stream's binding replicas");
@@ -474,6 +473,51 @@ final class Benchmark {
                 return result;
             } finally {
                 changes.close();
+            }
+        } finally {
+            if (ingest != null) {
+                ingest.close();
+            }
+            if (aliasSync != null) {
+                aliasSync.close();
+            }
+        }
+    }
+
+    /**
+     * Starts alias-sync, again with a new instance if the first stops during start-up: on a busy broker a topic the
+     * app has just created can be missing from the metadata its first rebalance sees (MissingSourceTopicException).
+     */
+    private AliasSyncApp startAliasSync(AliasSyncConfig config, MeterRegistry registry) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            AliasSyncApp app = new AliasSyncApp(config, registry);
+            try {
+                app.start();
+                awaitRunning(app.streams(), "alias-sync");
+                return app;
+            } catch (IllegalStateException e) {
+                app.close();
+                if (attempt == 3) {
+                    throw e;
+                }
+                out.println("  alias-sync stopped while starting (" + e.getMessage() + "); starting it again");
+            }
+        }
+    }
+
+    private IngestApp startIngest(IngestConfig config, MeterRegistry registry) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            IngestApp app = new IngestApp(config, registry);
+            try {
+                app.start();
+                awaitRunning(app.streams(), "ingest-stream");
+                return app;
+            } catch (IllegalStateException e) {
+                app.close();
+                if (attempt == 3) {
+                    throw e;
+                }
+                out.println("  ingest-stream stopped while starting (" + e.getMessage() + "); starting it again");
             }
         }
     }
@@ -929,9 +973,7 @@ final class Benchmark {
         Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
         MeterRegistry registry = new SimpleMeterRegistry();
         memory.reset();
-        try (IngestApp ingest = new IngestApp(ingestConfig, registry)) {
-            ingest.start();
-            awaitRunning(ingest.streams(), "ingest-stream");
+        try (IngestApp ingest = startIngest(ingestConfig, registry)) {
             long start = System.nanoTime();
             parkUnder(topics, "heap-check." + run + "@example.com", count, "heap");
             await(() -> {
