@@ -111,7 +111,7 @@ public record BenchmarkOptions(
             throw new IllegalArgumentException("--events must be at least 100");
         }
         return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, warmup, customers, meterflowSettings,
-                "benchmark " + String.join(" ", args));
+                ("./benchmark " + String.join(" ", args)).trim());
     }
 
     private static long positive(String flag, String value) {
@@ -132,6 +132,15 @@ public record BenchmarkOptions(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(flag + " expects a whole number, got " + value);
         }
+    }
+
+    /** Every option's value in effect, as flags. */
+    String effective() {
+        return "--events " + events + " --partitions " + partitions + " --rounds " + rounds + " --warmup " + warmup
+                + " --latency-seconds " + latencyDuration.toSeconds() + " --parked " + parked
+                + (heapCheck > 0 ? " --heap-check " + heapCheck : "")
+                + (bootstrapServers != null ? " --bootstrap-servers " + bootstrapServers : "")
+                + " --out " + (out == null ? "''" : out);
     }
 
     /** Customers in the workload. */
