@@ -1,0 +1,55 @@
+package io.meterflow.benchmark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A small run of the real benchmark, end to end on its in-process broker: that it runs and counts, not its speed. */
+class BenchmarkIntegrationTest {
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aSmallRunAccountsForEveryMeterflowEventAndCountsWhatTheNaiveJoinDropped(@TempDir Path out) throws Exception {
+        BenchmarkOptions options = BenchmarkOptions.parse("--events", "3000", "--partitions", "2", "--rounds", "1",
+                "--latency-seconds", "2", "--parked", "1000", "--warmup", "0", "--out", out.toString());
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        Benchmark benchmark = new Benchmark(options, new PrintStream(console, true, StandardCharsets.UTF_8));
+
+        boolean allChecksPassed = benchmark.run();
+
+        Results results = benchmark.results;
+        assertThat(results.scenarios).extracting(ScenarioResult::scenario)
+                .containsExactly(Benchmark.PASS_THROUGH, Benchmark.NAIVE_JOIN, Benchmark.METERFLOW);
+        ScenarioResult passThrough = results.scenarios.get(0);
+        ScenarioResult naive = results.scenarios.get(1);
+        ScenarioResult meterflow = results.scenarios.get(2);
+        assertThat(passThrough.outputs()).isEqualTo(3000);
+        assertThat(results.expected.lateRecords()).isPositive();
+        assertThat(naive.details().get("dropped")).isEqualTo(results.expected.lateRecords());
+        assertThat(naive.outputs()).isEqualTo(3000 - results.expected.lateRecords());
+        assertThat(meterflow.checkPassed()).as(meterflow.check()).isTrue();
+        assertThat(meterflow.details()).containsEntry("transaction_ids_netting_one", results.expected.unique())
+                .containsEntry("outcome_duplicate", results.expected.duplicates())
+                .containsEntry("still_parked", 0L)
+                .containsEntry("moved_usage_at_new_customer", results.expected.movingUnique());
+        // Usage under a moving alias that arrives between its release and its new claim is parked and replayed too.
+        assertThat((Long) meterflow.details().get("replayed")).isGreaterThanOrEqualTo(results.expected.lateUnique());
+        assertThat(allChecksPassed).isTrue();
+        assertThat(results.replay.replayed()).isEqualTo(1000);
+        assertThat(results.latency.received()).isEqualTo(results.latency.sent()).isPositive();
+        assertThat(console.toString(StandardCharsets.UTF_8)).contains("loaded meterflow 1: 3,000 records");
+
+        results.loadAverageAtEnd = Results.loadAverage();
+        results.write(out);
+        assertThat(Files.readString(out.resolve("results.md"))).contains("| 1 | meterflow | 3,000 |");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"ratio_meterflow_over_naive_join\"");
+    }
+}
