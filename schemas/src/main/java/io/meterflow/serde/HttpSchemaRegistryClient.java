@@ -61,27 +61,19 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(String subject, Schema schema) {
-        Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
-        Integer cached = ids.get(schema);
-        if (cached != null) {
-            return cached;
-        }
-        ObjectNode body = JSON.createObjectNode();
-        body.put("schema", schema.toString());
-        String path = subjectPath(subject) + "/versions";
-        JsonNode response = send(path, "POST", body.toString());
-        JsonNode id = response.get("id");
-        if (id == null || !id.canConvertToInt()) {
-            throw new SchemaRegistryException("Schema registry answered POST /" + path + " without an integer id: " + response);
-        }
-        int schemaId = id.intValue();
-        ids.put(schema, schemaId);
-        schemasById.putIfAbsent(schemaId, schema);
-        return schemaId;
+        return idFor(subject, schema, subjectPath(subject) + "/versions", false);
     }
 
     @Override
     public int lookup(String subject, Schema schema) {
+        return idFor(subject, schema, subjectPath(subject), true);
+    }
+
+    /**
+     * The schema's ID under {@code subject}, from the cache or by POSTing the schema to {@code path}: the versions
+     * endpoint registers it, the subject endpoint only looks it up (a 404 there means "not registered").
+     */
+    private int idFor(String subject, Schema schema, String path, boolean lookupOnly) {
         Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
         Integer cached = ids.get(schema);
         if (cached != null) {
@@ -89,12 +81,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         }
         ObjectNode body = JSON.createObjectNode();
         body.put("schema", schema.toString());
-        String path = subjectPath(subject);
         JsonNode response;
         try {
             response = send(path, "POST", body.toString());
         } catch (SchemaRegistryException e) {
-            if (e.httpStatus() == 404) {
+            if (lookupOnly && e.httpStatus() == 404) {
                 throw new SchemaRegistryException("Schema " + schema.getFullName() + " is not registered under subject '"
                         + subject + "' and " + SerdeConfig.AUTO_REGISTER_SCHEMAS + " is false: register it first ("
                         + e.getMessage() + ")", e.httpStatus(), e.errorCode());
