@@ -1,6 +1,7 @@
 package io.meterflow.standalone;
 
 import io.meterflow.config.Settings;
+import io.meterflow.http.HttpConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,15 +36,14 @@ public record StandaloneOptions(
         Settings settings) {
 
     public static final String DATA_DIR = "data.dir";
-    public static final String HTTP_HOST = "http.host";
-    public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_HOST = HttpConfig.HOST;
+    public static final String HTTP_PORT = HttpConfig.PORT;
     public static final String BROKER_PORT = "broker.port";
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
-    public static final String API_TOKENS = "api.tokens";
+    public static final String API_TOKENS = HttpConfig.API_TOKENS;
     /** For {@code demo --bootstrap-servers}: the running launcher's base URL, whose metrics the demo reads. */
     public static final String DEMO_HTTP_URL = "demo.http.url";
 
-    public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_KAFKA_PORT = 9092;
 
     /** Thrown for {@code --help}: the caller prints {@link #usage()} and exits 0. */
@@ -118,17 +118,13 @@ public record StandaloneOptions(
         }
         Settings settings = Settings.load(configFile, env, flags);
         Path dataDir = Path.of(settings.string(DATA_DIR, "data")).toAbsolutePath().normalize();
-        String httpHost = settings.string(HTTP_HOST, "127.0.0.1");
-        int httpPort = settings.intValue(HTTP_PORT, DEFAULT_HTTP_PORT, 0, 65_535);
+        // The HTTP keys mean what they mean for each app's main; only the host defaults to loopback here.
+        HttpConfig http = HttpConfig.from(settings, "127.0.0.1");
+        String httpHost = http.host();
+        int httpPort = http.port();
         int kafkaPort = settings.intValue(BROKER_PORT, DEFAULT_KAFKA_PORT, 0, 65_535);
         String external = settings.has(BOOTSTRAP_SERVERS) ? settings.requiredString(BOOTSTRAP_SERVERS) : null;
-        List<String> apiTokens = Arrays.stream(settings.string(API_TOKENS, "").split(","))
-                .map(String::strip).filter(t -> !t.isEmpty()).toList();
-        for (String token : apiTokens) {
-            if (token.length() < 16) {
-                throw new ConfigException(API_TOKENS, "(hidden)", "each API token must be at least 16 characters");
-            }
-        }
+        List<String> apiTokens = http.apiTokens().stream().sorted().toList();
         boolean generated = apiTokens.isEmpty();
         if (generated) {
             apiTokens = List.of(developmentToken());

@@ -46,6 +46,13 @@ class StandaloneMainTest {
     }
 
     @Test
+    void aShortApiTokenIsABadSettingAndIsNotEchoed() {
+        Outcome outcome = run("--data-dir", dir.toString(), "--api-token", "short-token");
+        assertThat(outcome.exit()).isEqualTo(2);
+        assertThat(outcome.err()).contains("api.tokens").contains("at least 16").doesNotContain("short-token");
+    }
+
+    @Test
     void anUnknownOptionExitsTwo() {
         Outcome outcome = run("--data-dri", dir.toString());
         assertThat(outcome.exit()).isEqualTo(2);
