@@ -1,8 +1,6 @@
 package io.meterflow.serde;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
@@ -23,9 +21,11 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     private volatile SchemaRegistryClient registry;
     private boolean isKey;
     private boolean autoRegister = true;
-    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+    /** Schema IDs by topic (not by subject: the subject name would be built on every call) and schema. */
+    private final Map<String, Map<Schema, Integer>> idsByTopic = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
     private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
+    private static final ThreadLocal<ReusableOutput> OUTPUT = ThreadLocal.withInitial(ReusableOutput::new);
 
     public SpecificAvroSerializer() {
     }
@@ -54,18 +54,22 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     + "set " + SerdeConfig.SCHEMA_REGISTRY_URL);
         }
         Schema schema = data.getSchema();
-        String subject = topic + (isKey ? "-key" : "-value");
-        int id = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>()).computeIfAbsent(schema,
-                s -> autoRegister ? client.register(subject, s) : client.lookup(subject, s));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        int id = idsByTopic.computeIfAbsent(String.valueOf(topic), t -> new ConcurrentHashMap<>()).computeIfAbsent(schema, s -> {
+            String subject = topic + (isKey ? "-key" : "-value");
+            return autoRegister ? client.register(subject, s) : client.lookup(subject, s);
+        });
+        ReusableOutput out = OUTPUT.get();
+        out.reset();
         out.write(WireFormat.MAGIC_BYTE);
-        out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
+        out.writeIntBigEndian(id);
         try {
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, ENCODER.get());
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
             ENCODER.set(encoder);
             writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(data, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
+            // The buffered encoder may hold part of the failed record; it would flush that into the next one.
+            ENCODER.remove();
             throw new SerializationException("Could not serialize " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
