@@ -166,8 +166,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         BoundCustomer target = new BoundCustomer(job.getCustomerId(), job.getIsCustomerId(), job.getArchived());
         byte[] resumeAfter = job.getResumeAfter() == null ? null : toArray(job.getResumeAfter());
         List<KeyValue<Bytes, IdentifierEntry>> chunk = ledger.identifierChunk(identifier, resumeAfter, limit);
-        for (KeyValue<Bytes, IdentifierEntry> indexed : chunk) {
-            UsageLedger.Applied applied = ledger.applyBinding(identifier, indexed, target, now);
+        for (UsageLedger.Applied applied : ledger.applyBinding(identifier, chunk, target, now)) {
             switch (applied.change()) {
                 case NONE -> {
                 }

@@ -182,12 +182,32 @@ public final class UsageLedger {
     }
 
     /**
-     * Moves one indexed event of {@code identifier} to {@code target}: a parked event is attributed (REPLAYED), one
-     * attributed through the alias to another customer within the attribution horizon moves (REASSIGNED), one
-     * already with {@code target} stays. Each entry's own status makes this safe to repeat and to restart with a
-     * new target halfway through.
+     * Moves each indexed event of {@code chunk} (entries of {@code identifier}, as read by {@link #identifierChunk})
+     * to {@code target}: a parked event is attributed (REPLAYED), one attributed through the alias to another
+     * customer within the attribution horizon moves (REASSIGNED), one already with {@code target} stays. Each entry's
+     * own status makes this safe to repeat and to restart with a new target halfway through. The task's parked count
+     * is updated once for the whole chunk.
+     *
+     * @return what happened to each entry, in the chunk's order
      */
-    public Applied applyBinding(String identifier, KeyValue<Bytes, IdentifierEntry> indexed, BoundCustomer target,
+    public List<Applied> applyBinding(String identifier, List<KeyValue<Bytes, IdentifierEntry>> chunk,
+            BoundCustomer target, long now) {
+        List<Applied> applied = new ArrayList<>(chunk.size());
+        int replayed = 0;
+        for (KeyValue<Bytes, IdentifierEntry> indexed : chunk) {
+            Applied one = applyBinding(identifier, indexed, target, now);
+            if (one.change() == Change.REPLAYED) {
+                replayed++;
+            }
+            applied.add(one);
+        }
+        if (replayed > 0) {
+            adjustPending(-replayed);
+        }
+        return applied;
+    }
+
+    private Applied applyBinding(String identifier, KeyValue<Bytes, IdentifierEntry> indexed, BoundCustomer target,
             long now) {
         IdentifierEntry entry = indexed.value;
         String targetCustomer = target.getCustomerId();
@@ -226,8 +246,7 @@ public final class UsageLedger {
         byTransaction.put(transactionId, state);
         if (wasPending) {
             pendingByTime.delete(PendingTimeKey.of(state.getAcceptedAt(), transactionId));
-            adjustPending(-1);
-            return new Applied(Change.REPLAYED, state, null, false);
+            return new Applied(Change.REPLAYED, state, null, false); // counted by the caller, once per chunk
         }
         return new Applied(Change.REASSIGNED, state, previousCustomer, previousArchived);
     }
@@ -269,8 +288,10 @@ public final class UsageLedger {
             state.setIndexed(false);
             state.setResolvedAt(now);
             byTransaction.put(transactionId, state);
-            adjustPending(-1);
             expired.add(new Expired(transactionId, state));
+        }
+        if (!expired.isEmpty()) {
+            adjustPending(-expired.size());
         }
         return expired;
     }
