@@ -485,40 +485,30 @@ final class Benchmark {
     }
 
     /**
-     * Starts alias-sync, again with a new instance if the first stops during start-up: on a busy broker a topic the
-     * app has just created can be missing from the metadata its first rebalance sees (MissingSourceTopicException).
+     * Starts alias-sync and waits until it runs. (Both apps wait for the topics they create to be visible before
+     * they start, so a first rebalance no longer meets a missing source topic and no retry is needed here.)
      */
     private AliasSyncApp startAliasSync(AliasSyncConfig config, MeterRegistry registry) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            AliasSyncApp app = new AliasSyncApp(config, registry);
-            try {
-                app.start();
-                awaitRunning(app.streams(), "alias-sync");
-                return app;
-            } catch (IllegalStateException e) {
-                app.close();
-                if (attempt == 3) {
-                    throw e;
-                }
-                out.println("  alias-sync stopped while starting (" + e.getMessage() + "); starting it again");
-            }
+        AliasSyncApp app = new AliasSyncApp(config, registry);
+        try {
+            app.start();
+            awaitRunning(app.streams(), "alias-sync");
+            return app;
+        } catch (RuntimeException | InterruptedException e) {
+            app.close();
+            throw e;
         }
     }
 
     private IngestApp startIngest(IngestConfig config, MeterRegistry registry) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            IngestApp app = new IngestApp(config, registry);
-            try {
-                app.start();
-                awaitRunning(app.streams(), "ingest-stream");
-                return app;
-            } catch (IllegalStateException e) {
-                app.close();
-                if (attempt == 3) {
-                    throw e;
-                }
-                out.println("  ingest-stream stopped while starting (" + e.getMessage() + "); starting it again");
-            }
+        IngestApp app = new IngestApp(config, registry);
+        try {
+            app.start();
+            awaitRunning(app.streams(), "ingest-stream");
+            return app;
+        } catch (RuntimeException | InterruptedException e) {
+            app.close();
+            throw e;
         }
     }
 
