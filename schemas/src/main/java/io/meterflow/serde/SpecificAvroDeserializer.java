@@ -100,7 +100,21 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         }
     }
 
-    private record WriterReader<T>(Schema writer, DatumReader<T> reader) {
+    /**
+     * Whether {@code data} (a Confluent-framed record this deserializer has read) was written with exactly the
+     * reader's schema, so that its payload is also the current encoding of the value and may be copied as such (see
+     * {@link AvroBinary}). False for records written with any other schema version, and for unknown schema IDs.
+     */
+    public boolean writtenWithReaderSchema(byte[] data) {
+        if (data == null || data.length < WireFormat.HEADER_SIZE) {
+            return false;
+        }
+        WriterReader<T> reader = readers.get(WireFormat.schemaId(data));
+        return reader != null && reader.current();
+    }
+
+    /** @param current whether the writer schema equals the reader schema */
+    private record WriterReader<T>(Schema writer, DatumReader<T> reader, boolean current) {
     }
 
     private WriterReader<T> newReader(Schema writerSchema) {
@@ -118,7 +132,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                     + reader.getFullName() + " was expected");
         }
         return new WriterReader<>(writerSchema, new SpecificDatumReader<>(writerSchema, reader,
-                new OrderPreservingData(SpecificData.getForSchema(reader))));
+                new OrderPreservingData(SpecificData.getForSchema(reader))), writerSchema.equals(reader));
     }
 
     /**

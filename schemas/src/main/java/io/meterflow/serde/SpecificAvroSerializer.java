@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.Encoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
@@ -23,7 +23,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
     private boolean autoRegister = true;
     /** Schema IDs by topic (not by subject: the subject name would be built on every call) and schema. */
     private final Map<String, Map<Schema, Integer>> idsByTopic = new ConcurrentHashMap<>();
-    private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
+    private final Map<Schema, SplicingWriter<T>> writers = new ConcurrentHashMap<>();
     private static final ThreadLocal<BinaryEncoder> ENCODER = new ThreadLocal<>();
     private static final ThreadLocal<ReusableOutput> OUTPUT = ThreadLocal.withInitial(ReusableOutput::new);
 
@@ -45,6 +45,20 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
 
     @Override
     public byte[] serialize(String topic, T data) {
+        return serialize(topic, data, -1, null);
+    }
+
+    /**
+     * Serializes {@code data} with its top-level field at position {@code fieldPos} copied from {@code fieldValue}
+     * instead of encoded: for a value the caller already holds in encoded form (an event read from a topic, kept in a
+     * store value). The caller vouches that {@code fieldValue} is the Avro binary of that field's current value in
+     * the field's schema of {@code data.getSchema()}; the result is then byte for byte what {@link #serialize(String,
+     * SpecificRecord)} writes.
+     *
+     * @param fieldPos   the field's position, or -1 to encode every field
+     * @param fieldValue the field's encoding, or null to encode every field
+     */
+    public byte[] serialize(String topic, T data, int fieldPos, AvroBinary fieldValue) {
         if (data == null) {
             return null;
         }
@@ -65,7 +79,12 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         try {
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
             ENCODER.set(encoder);
-            writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(data, encoder);
+            SplicingWriter<T> writer = writers.computeIfAbsent(schema, SplicingWriter::new);
+            if (fieldValue == null) {
+                writer.write(data, encoder);
+            } else {
+                writer.write(data, encoder, fieldPos, fieldValue);
+            }
             encoder.flush();
         } catch (IOException | RuntimeException e) {
             // The buffered encoder may hold part of the failed record; it would flush that into the next one.
@@ -73,5 +92,27 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             throw new SerializationException("Could not serialize " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
         }
         return out.toByteArray();
+    }
+
+    /** Avro's specific writer, plus writing one top-level field from bytes already encoded. Thread-safe. */
+    private static final class SplicingWriter<T> extends SpecificDatumWriter<T> {
+
+        private final Schema schema;
+
+        SplicingWriter(Schema schema) {
+            super(schema);
+            this.schema = schema;
+        }
+
+        /** What {@code GenericDatumWriter.writeRecord} does for the top-level record, with one field copied. */
+        void write(T datum, Encoder out, int fieldPos, AvroBinary fieldValue) throws IOException {
+            for (Schema.Field field : schema.getFields()) {
+                if (field.pos() == fieldPos) {
+                    out.writeFixed(fieldValue.bytes(), fieldValue.offset(), fieldValue.length());
+                } else {
+                    writeField(datum, field, out, null);
+                }
+            }
+        }
     }
 }
