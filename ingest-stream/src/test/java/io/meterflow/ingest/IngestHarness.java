@@ -8,6 +8,7 @@ import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.topics.Topics;
@@ -141,12 +142,13 @@ final class IngestHarness implements AutoCloseable {
         return resolved.readKeyValuesToList();
     }
 
-    KeyValueStore<String, UsageState> statusStore() {
+    KeyValueStore<String, StoredUsage> statusStore() {
         return driver.getKeyValueStore(UsageLedger.USAGE_BY_TRANSACTION);
     }
 
     UsageState status(String transactionId) {
-        return statusStore().get(transactionId);
+        StoredUsage stored = statusStore().get(transactionId);
+        return stored == null ? null : stored.state();
     }
 
     double count(String name, String... tags) {

@@ -8,6 +8,7 @@ import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
 import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.schemas.internal.ingest.UsageStatus;
+import io.meterflow.serde.AvroBinary;
 import io.meterflow.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +26,9 @@ import org.apache.kafka.streams.state.Stores;
  * so that {@code resolve} (live usage, expiry) and {@code apply-binding} (replays, moves) keep them consistent.
  *
  * <ul>
- *   <li>{@value #USAGE_BY_TRANSACTION}: transaction ID → {@link UsageState}. De-duplication and event search are
- *       key lookups here. Written once per accepted event (more only when it is replayed, moved or duplicated).</li>
+ *   <li>{@value #USAGE_BY_TRANSACTION}: transaction ID → {@link UsageState} (as a {@link StoredUsage}, which keeps
+ *       the event's encoding so a write copies it rather than encoding it). De-duplication and event search are key
+ *       lookups here. Written once per accepted event (more only when it is replayed, moved or duplicated).</li>
  *   <li>{@value #USAGE_BY_IDENTIFIER}: {@link IdentifierKey} (identifier, transaction ID) → {@link IdentifierEntry},
  *       only for events that can still move: parked ones and ones attributed through an alias. Usage under a
  *       customer's own ID never moves and is not indexed.</li>
@@ -48,7 +50,7 @@ public final class UsageLedger {
     private static final String TASK_KEY = "task";
     private static final byte[] EMPTY = new byte[0];
 
-    private final KeyValueStore<String, UsageState> byTransaction;
+    private final KeyValueStore<String, StoredUsage> byTransaction;
     private final KeyValueStore<Bytes, IdentifierEntry> byIdentifier;
     private final KeyValueStore<Bytes, byte[]> pendingByTime;
     private final KeyValueStore<String, IngestBookkeeping> bookkeeping;
@@ -69,7 +71,7 @@ public final class UsageLedger {
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
         return List.of(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_TRANSACTION),
-                        Serdes.String(), topics.valueSerde(UsageState.class)).withCachingDisabled(),
+                        Serdes.String(), StoredUsageSerde.of(topics.serdeConfig())).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_IDENTIFIER),
                         Serdes.Bytes(), topics.valueSerde(IdentifierEntry.class)).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_BY_TIME),
@@ -84,7 +86,8 @@ public final class UsageLedger {
 
     // ---- live usage -------------------------------------------------------------------------------------------
 
-    public UsageState find(String transactionId) {
+    /** What the ledger holds for {@code transactionId}, or null. */
+    public StoredUsage find(String transactionId) {
         return byTransaction.get(transactionId);
     }
 
@@ -100,25 +103,26 @@ public final class UsageLedger {
         };
     }
 
-    public void countDuplicate(String transactionId, UsageState state) {
+    public void countDuplicate(String transactionId, StoredUsage stored) {
+        UsageState state = stored.state();
         state.setDuplicateCount(state.getDuplicateCount() + 1);
-        byTransaction.put(transactionId, state);
+        byTransaction.put(transactionId, stored);
     }
 
     /**
      * Records a rejection so that search can say why, unless an accepted event holds the ID ({@code existing}, as
      * just read). A rejection never reserves the ID.
      */
-    public void recordRejection(String transactionId, UsageState existing, UsageEvent event, String reason,
+    public void recordRejection(String transactionId, StoredUsage existing, UsageEvent event, String reason,
             String detail, long ingestedAt, long now) {
         if (existing != null) {
-            if (holdsTransactionId(existing, now)) {
+            if (holdsTransactionId(existing.state(), now)) {
                 return;
             }
-            retire(transactionId, existing);
+            retire(transactionId, existing.state());
         }
-        byTransaction.put(transactionId, new UsageState(UsageStatus.REJECTED, event, null, null, false, false,
-                ingestedAt, now, null, 0, reason, detail));
+        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.REJECTED, event, null, null, false,
+                false, ingestedAt, now, null, 0, reason, detail), null));
     }
 
     /** Removes the index entries of a state that a new record with the same transaction ID replaces. */
@@ -132,14 +136,17 @@ public final class UsageLedger {
         }
     }
 
-    /** Attributes a live event to the customer its identifier is bound to; returns the new state. */
-    public UsageState attribute(String transactionId, UsageEvent event, BoundCustomer binding, long ingestedAt,
-            long now) {
+    /**
+     * Attributes a live event to the customer its identifier is bound to; returns the new state. {@code encoded}:
+     * the event's encoding in the current schema if known (see {@link StoredUsage}), else null.
+     */
+    public UsageState attribute(String transactionId, UsageEvent event, AvroBinary encoded, BoundCustomer binding,
+            long ingestedAt, long now) {
         boolean movable = !binding.getIsCustomerId();
         UsageState state = new UsageState(UsageStatus.ATTRIBUTED, event, binding.getCustomerId(),
                 movable ? AttributionPath.ALIAS : AttributionPath.DIRECT, binding.getArchived(), movable,
                 ingestedAt, now, now, 0, null, null);
-        byTransaction.put(transactionId, state);
+        byTransaction.put(transactionId, new StoredUsage(state, encoded));
         if (movable) {
             byIdentifier.put(IdentifierKey.of(event.getCustomerId(), transactionId),
                     new IdentifierEntry(now, binding.getCustomerId()));
@@ -147,10 +154,10 @@ public final class UsageLedger {
         return state;
     }
 
-    /** Parks an event whose identifier is not bound. */
-    public void park(String transactionId, UsageEvent event, long ingestedAt, long now) {
-        byTransaction.put(transactionId, new UsageState(UsageStatus.PENDING, event, null, null, false, true,
-                ingestedAt, now, null, 0, null, null));
+    /** Parks an event whose identifier is not bound ({@code encoded}: as for {@link #attribute}). */
+    public void park(String transactionId, UsageEvent event, AvroBinary encoded, long ingestedAt, long now) {
+        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.PENDING, event, null, null, false,
+                true, ingestedAt, now, null, 0, null, null), encoded));
         byIdentifier.put(IdentifierKey.of(event.getCustomerId(), transactionId), new IdentifierEntry(now, null));
         pendingByTime.put(PendingTimeKey.of(now, transactionId), EMPTY);
         adjustPending(1);
@@ -218,7 +225,8 @@ public final class UsageLedger {
             }
         }
         String transactionId = IdentifierKey.transactionId(indexed.key);
-        UsageState state = byTransaction.get(transactionId);
+        StoredUsage stored = byTransaction.get(transactionId);
+        UsageState state = stored == null ? null : stored.state();
         if (state == null || !state.getIndexed() || !identifier.equals(state.getEvent().getCustomerId())
                 || (state.getStatus() != UsageStatus.PENDING && state.getStatus() != UsageStatus.ATTRIBUTED)) {
             byIdentifier.delete(indexed.key); // left behind by a state that was replaced or dropped
@@ -243,7 +251,7 @@ public final class UsageLedger {
         } else {
             byIdentifier.put(indexed.key, new IdentifierEntry(entry.getAcceptedAt(), targetCustomer));
         }
-        byTransaction.put(transactionId, state);
+        byTransaction.put(transactionId, stored);
         if (wasPending) {
             pendingByTime.delete(PendingTimeKey.of(state.getAcceptedAt(), transactionId));
             return new Applied(Change.REPLAYED, state, null, false); // counted by the caller, once per chunk
@@ -278,7 +286,8 @@ public final class UsageLedger {
         for (Bytes key : due) {
             String transactionId = PendingTimeKey.transactionId(key);
             pendingByTime.delete(key);
-            UsageState state = byTransaction.get(transactionId);
+            StoredUsage stored = byTransaction.get(transactionId);
+            UsageState state = stored == null ? null : stored.state();
             if (state == null || state.getStatus() != UsageStatus.PENDING
                     || state.getAcceptedAt() != PendingTimeKey.acceptedAt(key)) {
                 continue; // an index entry left behind by a state that changed since
@@ -287,7 +296,7 @@ public final class UsageLedger {
             state.setStatus(UsageStatus.EXPIRED);
             state.setIndexed(false);
             state.setResolvedAt(now);
-            byTransaction.put(transactionId, state);
+            byTransaction.put(transactionId, stored);
             expired.add(new Expired(transactionId, state));
         }
         if (!expired.isEmpty()) {
@@ -307,18 +316,18 @@ public final class UsageLedger {
     public int sweep(long now, int limit) {
         IngestBookkeeping book = bookkeeping();
         String cursor = book.getSweepCursor();
-        List<KeyValue<String, UsageState>> chunk = new ArrayList<>(Math.min(limit, 4096));
-        try (KeyValueIterator<String, UsageState> it = byTransaction.range(cursor, null)) {
+        List<KeyValue<String, StoredUsage>> chunk = new ArrayList<>(Math.min(limit, 4096));
+        try (KeyValueIterator<String, StoredUsage> it = byTransaction.range(cursor, null)) {
             while (chunk.size() < limit && it.hasNext()) {
-                KeyValue<String, UsageState> next = it.next();
+                KeyValue<String, StoredUsage> next = it.next();
                 if (cursor == null || !next.key.equals(cursor)) {
                     chunk.add(next);
                 }
             }
         }
         int dropped = 0;
-        for (KeyValue<String, UsageState> kv : chunk) {
-            UsageState state = kv.value;
+        for (KeyValue<String, StoredUsage> kv : chunk) {
+            UsageState state = kv.value.state();
             long age = now - state.getAcceptedAt();
             switch (state.getStatus()) {
                 case PENDING -> {
@@ -334,7 +343,7 @@ public final class UsageLedger {
                         byTransaction.delete(kv.key);
                         dropped++;
                     } else if (changed) {
-                        byTransaction.put(kv.key, state);
+                        byTransaction.put(kv.key, kv.value);
                     }
                 }
                 case REJECTED -> {

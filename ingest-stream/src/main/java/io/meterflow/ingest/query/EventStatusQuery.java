@@ -1,6 +1,7 @@
 package io.meterflow.ingest.query;
 
 import io.meterflow.ingest.ledger.IdentifierKey;
+import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.route.TransactionPartitioner;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
@@ -63,16 +64,17 @@ public final class EventStatusQuery {
         boolean known = metadata != null && !metadata.equals(KeyQueryMetadata.NOT_AVAILABLE);
         HostInfo host = known ? metadata.activeHost() : null;
         int partition = known ? metadata.partition() : TransactionPartitioner.partitionOf(transactionId, partitions);
-        ReadOnlyKeyValueStore<String, UsageState> store;
+        ReadOnlyKeyValueStore<String, StoredUsage> store;
         try {
             store = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_TRANSACTION,
-                    QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(partition));
+                    QueryableStoreTypes.<String, StoredUsage>keyValueStore()).withPartition(partition));
         } catch (InvalidStateStoreException notHere) {
             return new Lookup(false, host, Optional.empty());
         }
         UsageState state;
         try {
-            state = store.get(transactionId);
+            StoredUsage stored = store.get(transactionId);
+            state = stored == null ? null : stored.state();
         } catch (InvalidStateStoreException notHere) {
             // The handle is resolved on the first read: a partition hosted elsewhere fails only here.
             return new Lookup(false, host, Optional.empty());
@@ -113,12 +115,12 @@ public final class EventStatusQuery {
                 : IdentifierKey.successor(IdentifierKey.of(identifier, afterTransactionId).get());
         for (int partition = 0; partition < partitions; partition++) {
             ReadOnlyKeyValueStore<Bytes, IdentifierEntry> index;
-            ReadOnlyKeyValueStore<String, UsageState> states;
+            ReadOnlyKeyValueStore<String, StoredUsage> states;
             try {
                 index = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_IDENTIFIER,
                         QueryableStoreTypes.<Bytes, IdentifierEntry>keyValueStore()).withPartition(partition));
                 states = streams.store(StoreQueryParameters.fromNameAndType(UsageLedger.USAGE_BY_TRANSACTION,
-                        QueryableStoreTypes.<String, UsageState>keyValueStore()).withPartition(partition));
+                        QueryableStoreTypes.<String, StoredUsage>keyValueStore()).withPartition(partition));
             } catch (InvalidStateStoreException notHere) {
                 continue;
             }
@@ -130,7 +132,8 @@ public final class EventStatusQuery {
                         continue;
                     }
                     String transactionId = IdentifierKey.transactionId(entry.key);
-                    UsageState state = states.get(transactionId);
+                    StoredUsage stored = states.get(transactionId);
+                    UsageState state = stored == null ? null : stored.state();
                     if (state != null && state.getStatus().name().equals("PENDING")) {
                         partitionPending.add(EventStatus.of(transactionId, state));
                     }

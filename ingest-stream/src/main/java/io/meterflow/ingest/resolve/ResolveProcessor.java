@@ -3,6 +3,7 @@ package io.meterflow.ingest.resolve;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
 import io.meterflow.ingest.emit.UsageRecords;
+import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.IngestMetrics.Outcome;
@@ -89,22 +90,23 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
             reject(in, violation, record.timestamp(), now);
             return;
         }
-        UsageState existing = ledger.find(transactionId);
+        StoredUsage existing = ledger.find(transactionId);
         if (existing != null) {
-            if (ledger.holdsTransactionId(existing, now)) {
+            if (ledger.holdsTransactionId(existing.state(), now)) {
                 ledger.countDuplicate(transactionId, existing);
                 metrics.outcome(Outcome.DUPLICATE);
                 return;
             }
-            ledger.retire(transactionId, existing);
+            ledger.retire(transactionId, existing.state());
         }
         BoundCustomer binding = bindings.get(event.getCustomerId());
         if (binding != null) {
-            UsageState state = ledger.attribute(transactionId, event, binding, record.timestamp(), now);
+            UsageState state = ledger.attribute(transactionId, event, in.eventBinary(), binding, record.timestamp(),
+                    now);
             context.forward(new Record<>(binding.getCustomerId(), UsageRecords.assign(state), record.timestamp()));
             metrics.attributedLive(now - record.timestamp());
         } else {
-            ledger.park(transactionId, event, record.timestamp(), now);
+            ledger.park(transactionId, event, in.eventBinary(), record.timestamp(), now);
             metrics.outcome(Outcome.PENDING);
         }
     }

@@ -1,6 +1,7 @@
 package io.meterflow.ingest.route;
 
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.serde.AvroBinary;
 
 /**
  * A record read from usage-events on its way to {@code resolve}: the event as parsed (or why it could not be), and
@@ -16,6 +17,8 @@ import io.meterflow.schemas.UsageEvent;
  * @param sourcePartition its partition there
  * @param sourceOffset   its offset there
  * @param local          whether this task owns its transaction ID; false: it must be rerouted
+ * @param eventBinary    the event's encoding in the current UsageEvent schema (a slice of {@code originalValue}),
+ *                       or null when it was written with another schema version or could not be read
  */
 public record IncomingUsage(
         UsageEvent event,
@@ -25,7 +28,8 @@ public record IncomingUsage(
         String sourceTopic,
         int sourcePartition,
         long sourceOffset,
-        boolean local) {
+        boolean local,
+        AvroBinary eventBinary) {
 
     /** The transaction ID when the event could be read and has one. */
     public String transactionId() {

@@ -34,7 +34,7 @@ public final class ReroutedUsageProcessor implements Processor<String, byte[], S
         UsageParser.Parsed parsed = parser.parse(origin.topic(), record.value());
         context.forward(new Record<>(record.key(),
                 new IncomingUsage(parsed.event(), parsed.malformed(), origin.originalKey(), record.value(),
-                        origin.topic(), origin.partition(), origin.offset(), true),
+                        origin.topic(), origin.partition(), origin.offset(), true, parsed.binary()),
                 record.timestamp()));
     }
 }

@@ -48,7 +48,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], String, I
         boolean local = !UsageValidator.isUsableTransactionId(transactionId)
                 || TransactionPartitioner.partitionOf(transactionId, partitions) == partition;
         IncomingUsage incoming = new IncomingUsage(parsed.event(), parsed.malformed(), record.key(), record.value(),
-                source.topic(), partition, source.offset(), local);
+                source.topic(), partition, source.offset(), local, parsed.binary());
         if (local) {
             context.forward(new Record<>(transactionId, incoming, record.timestamp()));
         } else {

@@ -1,7 +1,9 @@
 package io.meterflow.ingest.route;
 
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.serde.AvroBinary;
 import io.meterflow.serde.SchemaRegistryException;
+import io.meterflow.serde.SpecificAvroDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -18,8 +20,16 @@ public final class UsageParser {
         this.deserializer = deserializer;
     }
 
-    /** The result of reading one value: exactly one of {@code event} and {@code malformed} is set. */
-    public record Parsed(UsageEvent event, String malformed) {
+    /**
+     * The result of reading one value: exactly one of {@code event} and {@code malformed} is set. {@code binary} is
+     * the event's encoding when the value was written with the current UsageEvent schema (null otherwise), so that
+     * the ledger can store it without encoding the event again.
+     */
+    public record Parsed(UsageEvent event, String malformed, AvroBinary binary) {
+
+        Parsed(UsageEvent event, String malformed) {
+            this(event, malformed, null);
+        }
     }
 
     public Parsed parse(String topic, byte[] value) {
@@ -31,7 +41,9 @@ public final class UsageParser {
             if (event == null) {
                 return new Parsed(null, "the record value is empty");
             }
-            return new Parsed(event, null);
+            boolean current = deserializer instanceof SpecificAvroDeserializer<?> avro
+                    && avro.writtenWithReaderSchema(value);
+            return new Parsed(event, null, current ? AvroBinary.payloadOf(value) : null);
         } catch (SchemaRegistryException e) {
             if (isRecordsFault(e)) {
                 return new Parsed(null, "not a readable UsageEvent: " + e.getMessage());
