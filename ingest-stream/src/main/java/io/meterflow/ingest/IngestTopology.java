@@ -3,6 +3,7 @@ package io.meterflow.ingest;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
 import io.meterflow.ingest.bindings.BindingsFanoutProcessor;
+import io.meterflow.ingest.emit.ResolvedUsageSerializer;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.PendingGauges;
@@ -16,6 +17,7 @@ import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.serde.SpecificAvroSerde;
 import io.meterflow.topics.Topic;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -125,13 +127,19 @@ public final class IngestTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
                         .withNumberOfPartitions(partitions))
                 .process(() -> new ReroutedUsageProcessor(parser), Named.as(PARSE_REROUTED));
+        // usage-resolved values copy the properties' encoding from the event instead of encoding them again.
+        SpecificAvroSerde<ResolvedUsage> resolvedAvro =
+                SpecificAvroSerde.of(ResolvedUsage.class, topics.serdeConfig(), false);
+        Serde<ResolvedUsage> resolvedValues = Serdes.serdeFrom(new ResolvedUsageSerializer(resolvedAvro.serializer()),
+                resolvedAvro.deserializer());
         KStream<String, SpecificRecord> outcomes = routes.get(ROUTE_SPLIT + ROUTE_LOCAL)
                 .merge(rerouted, Named.as(USAGE_IN))
                 .process(() -> new ResolveProcessor(config, metrics, gauges), Named.as(RESOLVE), resolveStores);
         outcomes.split(Named.as(RESOLVE_SPLIT))
                 .branch((key, value) -> value instanceof ResolvedUsage,
                         Branched.withConsumer(s -> s.to(topics.names().usageResolved(),
-                                produced(topics.usageResolved(), USAGE_RESOLVED_SINK)), "resolved"))
+                                produced(topics.usageResolved().keySerde(), resolvedValues, USAGE_RESOLVED_SINK)),
+                                "resolved"))
                 .branch((key, value) -> value instanceof Rejection,
                         Branched.withConsumer(s -> s.to(topics.names().usageRejected(),
                                 produced(topics.usageRejected(), USAGE_REJECTED_SINK)), "rejected"))
@@ -151,16 +159,20 @@ public final class IngestTopology {
                 .process(() -> new ApplyBindingProcessor(config, metrics, gauges), Named.as(APPLY_BINDING),
                         applyBindingStores)
                 .to(topics.names().usageResolved(), Produced.with(topics.usageResolved().keySerde(),
-                        topics.usageResolved().valueSerde()).withName(REPLAY_SINK));
+                        resolvedValues).withName(REPLAY_SINK));
 
         return builder.build();
     }
 
     /** Produced for one branch of {@code resolve}'s output; the branch predicate guarantees the value type. */
-    @SuppressWarnings("unchecked")
     private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Topic<String, V> topic,
             String name) {
-        Serde<SpecificRecord> values = (Serde<SpecificRecord>) (Serde<?>) topic.valueSerde();
-        return Produced.with(topic.keySerde(), values).withName(name);
+        return produced(topic.keySerde(), topic.valueSerde(), name);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Serde<String> keys,
+            Serde<V> values, String name) {
+        return Produced.with(keys, (Serde<SpecificRecord>) (Serde<?>) values).withName(name);
     }
 }

@@ -171,13 +171,13 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
                 case NONE -> {
                 }
                 case REPLAYED -> {
-                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state()), now);
+                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state(), applied.event()), now);
                     metrics.replayed(now - applied.state().getIngestedAt());
                 }
                 case REASSIGNED -> {
-                    emit(applied.previousCustomer(), UsageRecords.retract(applied.state(),
+                    emit(applied.previousCustomer(), UsageRecords.retract(applied.state(), applied.event(),
                             applied.previousCustomer(), applied.previousArchived(), now), now);
-                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state()), now);
+                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state(), applied.event()), now);
                     metrics.reassigned();
                 }
             }

@@ -11,6 +11,7 @@ import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.UsageKind;
 import io.meterflow.schemas.internal.ingest.AttributionPath;
 import io.meterflow.schemas.internal.ingest.UsageState;
+import io.meterflow.serde.AvroBinary;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
@@ -20,24 +21,35 @@ public final class UsageRecords {
     private UsageRecords() {
     }
 
-    /** The ASSIGN that counts {@code state}'s event for its current customer, as the state now describes it. */
-    public static ResolvedUsage assign(UsageState state) {
-        return resolved(state.getEvent(), state.getCustomerId(), UsageKind.ASSIGN, resolution(state.getResolution()),
-                state.getArchived(), state.getIngestedAt(), state.getResolvedAt());
+    /**
+     * The ASSIGN that counts {@code state}'s event for its current customer, as the state now describes it.
+     * {@code event}: the event's encoding in the current schema if known (its properties are then copied when the
+     * record is written, see {@link ResolvedUsageSerializer}), else null.
+     */
+    public static ResolvedUsage assign(UsageState state, AvroBinary event) {
+        return resolved(state.getEvent(), event, state.getCustomerId(), UsageKind.ASSIGN,
+                resolution(state.getResolution()), state.getArchived(), state.getIngestedAt(), state.getResolvedAt());
     }
 
-    /** The RETRACT that takes {@code event} back from {@code customerId} because it moved; resolution REASSIGNED. */
-    public static ResolvedUsage retract(UsageState state, String customerId, boolean archived, long now) {
-        return resolved(state.getEvent(), customerId, UsageKind.RETRACT, Resolution.REASSIGNED, archived,
+    /** The RETRACT that takes {@code state}'s event back from {@code customerId} because it moved (REASSIGNED). */
+    public static ResolvedUsage retract(UsageState state, AvroBinary event, String customerId, boolean archived,
+            long now) {
+        return resolved(state.getEvent(), event, customerId, UsageKind.RETRACT, Resolution.REASSIGNED, archived,
                 state.getIngestedAt(), now);
     }
 
-    private static ResolvedUsage resolved(UsageEvent event, String customerId, UsageKind kind, Resolution resolution,
-            boolean archived, long ingestedAt, long resolvedAt) {
+    private static ResolvedUsage resolved(UsageEvent event, AvroBinary encoded, String customerId, UsageKind kind,
+            Resolution resolution, boolean archived, long ingestedAt, long resolvedAt) {
+        Instant eventTime = Instant.ofEpochMilli(Rfc3339.parseEpochMillis(event.getTimestamp()));
+        AvroBinary properties = EventEncoding.properties(encoded);
+        if (properties != null) {
+            return new EncodedResolvedUsage(event.getTransactionId(), customerId, event.getCustomerId(),
+                    event.getEventType(), event.getTimestamp(), eventTime, event.getProperties(), kind, resolution,
+                    archived, Instant.ofEpochMilli(ingestedAt), Instant.ofEpochMilli(resolvedAt), properties);
+        }
         return new ResolvedUsage(event.getTransactionId(), customerId, event.getCustomerId(), event.getEventType(),
-                event.getTimestamp(), Instant.ofEpochMilli(Rfc3339.parseEpochMillis(event.getTimestamp())),
-                event.getProperties(), kind, resolution, archived, Instant.ofEpochMilli(ingestedAt),
-                Instant.ofEpochMilli(resolvedAt));
+                event.getTimestamp(), eventTime, event.getProperties(), kind, resolution, archived,
+                Instant.ofEpochMilli(ingestedAt), Instant.ofEpochMilli(resolvedAt));
     }
 
     public static Resolution resolution(AttributionPath path) {

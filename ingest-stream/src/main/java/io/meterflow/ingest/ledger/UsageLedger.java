@@ -181,11 +181,12 @@ public final class UsageLedger {
     public enum Change { NONE, REPLAYED, REASSIGNED }
 
     /**
-     * The outcome of {@link #applyBinding}: for {@code REASSIGNED}, the customer and archived flag the event is
-     * taken back from.
+     * The outcome of {@link #applyBinding}: the new state and its event's encoding if known (see
+     * {@link StoredUsage}); for {@code REASSIGNED}, the customer and archived flag the event is taken back from.
      */
-    public record Applied(Change change, UsageState state, String previousCustomer, boolean previousArchived) {
-        static final Applied NONE = new Applied(Change.NONE, null, null, false);
+    public record Applied(Change change, UsageState state, AvroBinary event, String previousCustomer,
+            boolean previousArchived) {
+        static final Applied NONE = new Applied(Change.NONE, null, null, null, false);
     }
 
     /**
@@ -254,9 +255,10 @@ public final class UsageLedger {
         byTransaction.put(transactionId, stored);
         if (wasPending) {
             pendingByTime.delete(PendingTimeKey.of(state.getAcceptedAt(), transactionId));
-            return new Applied(Change.REPLAYED, state, null, false); // counted by the caller, once per chunk
+            // The parked count is updated by the caller, once per chunk.
+            return new Applied(Change.REPLAYED, state, stored.event(), null, false);
         }
-        return new Applied(Change.REASSIGNED, state, previousCustomer, previousArchived);
+        return new Applied(Change.REASSIGNED, state, stored.event(), previousCustomer, previousArchived);
     }
 
     // ---- horizons ---------------------------------------------------------------------------------------------

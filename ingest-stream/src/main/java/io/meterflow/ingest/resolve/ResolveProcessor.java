@@ -103,7 +103,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
         if (binding != null) {
             UsageState state = ledger.attribute(transactionId, event, in.eventBinary(), binding, record.timestamp(),
                     now);
-            context.forward(new Record<>(binding.getCustomerId(), UsageRecords.assign(state), record.timestamp()));
+            context.forward(new Record<>(binding.getCustomerId(), UsageRecords.assign(state, in.eventBinary()), record.timestamp()));
             metrics.attributedLive(now - record.timestamp());
         } else {
             ledger.park(transactionId, event, in.eventBinary(), record.timestamp(), now);
