@@ -462,7 +462,8 @@ final class Benchmark {
                         seconds, loadRates.getOrDefault(METERFLOW + " " + round, 0.0), passed, check, details);
                 if (withLatencyAndReplay) {
                     if (!options.latencyDuration().isZero()) {
-                        results.latency = latency(reader, topics, result.eventsPerSecond() / 2);
+                        results.latency = latency(reader, topics, options.latencyRate() > 0
+                                ? options.latencyRate() : result.eventsPerSecond() / 2);
                     }
                     if (options.parked() > 0) {
                         results.replay = replay(reader, topics, registry, options.parked());
@@ -787,7 +788,8 @@ final class Benchmark {
     private LatencyResult latency(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate)
             throws InterruptedException {
         Duration duration = options.latencyDuration();
-        out.printf("%n  latency: paced producer at %,.0f events/s (half the measured rate) for %d s, bound"
+        out.printf("%n  latency: paced producer at %,.0f events/s (" + (options.latencyRate() > 0 ? "--latency-rate"
+                : "half the measured rate") + ") for %d s, bound"
                 + " identifiers, keyed by transaction ID%n", rate, duration.toSeconds());
         String latencyPrefix = run + "-lat-";
         AtomicLong sent = new AtomicLong();

@@ -16,6 +16,8 @@ import java.util.Map;
  * @param out              folder for {@code results.md} and {@code results.json}; null writes nothing
  * @param rounds           how many times the three scenarios run, alternating (A B C A B C)
  * @param latencyDuration  how long the paced producer runs at half the measured Meterflow rate; zero skips it
+ * @param latencyRate      a fixed offered rate for the paced run instead of half the measured one (events/s;
+ *                         zero: half the measured rate), to compare builds or machines at the same load
  * @param parked           events parked under one alias for the replay measurement; zero skips it
  * @param heapCheck        events parked for the separate heap check; zero (the default) skips it
  * @param warmup           records per scenario of an untimed warm-up round before the measured ones (JIT, page
@@ -33,6 +35,7 @@ public record BenchmarkOptions(
         Path out,
         int rounds,
         Duration latencyDuration,
+        long latencyRate,
         long parked,
         long heapCheck,
         long warmup,
@@ -52,6 +55,7 @@ public record BenchmarkOptions(
               --out DIR                write results.md and results.json there (default docs/benchmarks)
               --rounds R               run pass-through, naive join and Meterflow R times, alternating (default 2)
               --latency-seconds S      paced run at half the measured Meterflow rate (default 20; 0 skips)
+              --latency-rate R         pace it at R events/s instead (to compare builds at the same load)
               --parked N               events parked under one alias for the replay rate (default 1000000)
               --skip-replay            same as --parked 0
               --heap-check N           only park N events under one alias and report heap (separate run)
@@ -68,6 +72,7 @@ public record BenchmarkOptions(
         Path out = Path.of("docs", "benchmarks");
         int rounds = 2;
         Duration latency = Duration.ofSeconds(20);
+        long latencyRate = 0;
         long parked = 1_000_000;
         long heapCheck = 0;
         long warmup = 50_000;
@@ -91,6 +96,7 @@ public record BenchmarkOptions(
                         case "--out" -> out = value.isEmpty() ? null : Path.of(value);
                         case "--rounds" -> rounds = (int) positive(flag, value);
                         case "--latency-seconds" -> latency = Duration.ofSeconds(number(flag, value));
+                        case "--latency-rate" -> latencyRate = positive(flag, value);
                         case "--parked" -> parked = number(flag, value);
                         case "--heap-check" -> heapCheck = positive(flag, value);
                         case "--warmup" -> warmup = number(flag, value);
@@ -110,7 +116,7 @@ public record BenchmarkOptions(
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, parked, heapCheck, warmup, customers, meterflowSettings,
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck, warmup, customers, meterflowSettings,
                 ("./benchmark " + String.join(" ", args)).trim());
     }
 
@@ -137,7 +143,8 @@ public record BenchmarkOptions(
     /** Every option's value in effect, as flags. */
     String effective() {
         return "--events " + events + " --partitions " + partitions + " --rounds " + rounds + " --warmup " + warmup
-                + " --latency-seconds " + latencyDuration.toSeconds() + " --parked " + parked
+                + " --latency-seconds " + latencyDuration.toSeconds()
+                + (latencyRate > 0 ? " --latency-rate " + latencyRate : "") + " --parked " + parked
                 + (heapCheck > 0 ? " --heap-check " + heapCheck : "")
                 + (bootstrapServers != null ? " --bootstrap-servers " + bootstrapServers : "")
                 + " --out " + (out == null ? "''" : out);

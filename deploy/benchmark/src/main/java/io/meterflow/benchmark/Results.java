@@ -136,8 +136,9 @@ final class Results {
         md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n\n");
         md.append("## Meterflow\n\n");
         if (latency != null) {
-            md.append(String.format(Locale.ROOT, "Latency at a fixed offered rate of %,.0f events/s (half the last"
-                            + " round's measured rate; achieved %,.0f/s), %,d events, bound identifiers: from the"
+            String rateSource = options.latencyRate() > 0 ? "set by --latency-rate" : "half the last round's measured rate";
+            md.append(String.format(Locale.ROOT, "Latency at a fixed offered rate of %,.0f events/s (" + rateSource
+                            + "; achieved %,.0f/s), %,d events, bound identifiers: from the"
                             + " producer's record timestamp to the moment a read_committed consumer received the"
                             + " ASSIGN (one clock: same JVM) p50 **%d ms**, p99 **%d ms**, max **%d ms**; to the"
                             + " record's `resolved_at` (before the transaction commits) p50 %d ms, p99 %d ms, max %d ms."
