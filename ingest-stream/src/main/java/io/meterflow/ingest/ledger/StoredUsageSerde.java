@@ -1,6 +1,8 @@
 package io.meterflow.ingest.ledger;
 
+import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.UsageState;
+import io.meterflow.serde.AvroBinary;
 import io.meterflow.serde.SpecificAvroDeserializer;
 import io.meterflow.serde.SpecificAvroSerde;
 import io.meterflow.serde.SpecificAvroSerializer;
@@ -17,6 +19,12 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class StoredUsageSerde implements Serde<StoredUsage> {
 
     private static final int EVENT_FIELD = UsageState.getClassSchema().getField("event").pos();
+    /**
+     * Whether UsageState's event field is written with exactly the UsageEvent schema (what the copied encodings are
+     * in). Always so while the schemas say so; checked once so that a change to them falls back to encoding.
+     */
+    static final boolean EVENT_SCHEMA_MATCHES =
+            UsageState.getClassSchema().getField("event").schema().equals(UsageEvent.getClassSchema());
 
     private final SpecificAvroSerializer<UsageState> serializer;
     private final SpecificAvroDeserializer<UsageState> deserializer;
@@ -39,15 +47,21 @@ public final class StoredUsageSerde implements Serde<StoredUsage> {
 
     @Override
     public Serializer<StoredUsage> serializer() {
-        return (topic, stored) -> stored == null ? null
-                : serializer.serialize(topic, stored.state(), stored.event() == null ? -1 : EVENT_FIELD, stored.event());
+        return (topic, stored) -> {
+            if (stored == null) {
+                return null;
+            }
+            AvroBinary event = EVENT_SCHEMA_MATCHES ? stored.event() : null;
+            return serializer.serialize(topic, stored.state(), event == null ? -1 : EVENT_FIELD, event);
+        };
     }
 
     @Override
     public Deserializer<StoredUsage> deserializer() {
         return (topic, data) -> {
             UsageState state = deserializer.deserialize(topic, data);
-            return state == null ? null : StoredUsage.read(state, deserializer.writtenWithReaderSchema(data) ? data : null);
+            boolean current = EVENT_SCHEMA_MATCHES && deserializer.writtenWithReaderSchema(data);
+            return state == null ? null : StoredUsage.read(state, current ? data : null);
         };
     }
 }

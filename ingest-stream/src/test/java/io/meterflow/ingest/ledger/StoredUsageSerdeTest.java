@@ -47,6 +47,11 @@ class StoredUsageSerdeTest {
     }
 
     @Test
+    void theStatesEventFieldIsWrittenWithTheUsageEventSchema() {
+        assertThat(StoredUsageSerde.EVENT_SCHEMA_MATCHES).isTrue();
+    }
+
+    @Test
     void aStateWithItsEventCopiedIsWrittenAsThePlainSerdeWritesIt() {
         for (String properties : new String[] {"{}", "{\"tokens\":12345678901234567890,\"ratio\":0.1,"
                 + "\"tags\":[\"ü\",null,{\"deep\":[1e-7,true]}]}"}) {
