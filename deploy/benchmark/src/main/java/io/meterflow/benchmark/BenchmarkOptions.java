@@ -116,8 +116,8 @@ public record BenchmarkOptions(
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck, warmup, customers, meterflowSettings,
-                ("./benchmark " + String.join(" ", args)).trim());
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck,
+                warmup, customers, meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
     }
 
     private static long positive(String flag, String value) {

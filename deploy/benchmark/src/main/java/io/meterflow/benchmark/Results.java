@@ -136,7 +136,8 @@ final class Results {
         md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n\n");
         md.append("## Meterflow\n\n");
         if (latency != null) {
-            String rateSource = options.latencyRate() > 0 ? "set by --latency-rate" : "half the last round's measured rate";
+            String rateSource = options.latencyRate() > 0 ? "set by --latency-rate"
+                    : "half the last round's measured rate";
             md.append(String.format(Locale.ROOT, "Latency at a fixed offered rate of %,.0f events/s (" + rateSource
                             + "; achieved %,.0f/s), %,d events, bound identifiers: from the"
                             + " producer's record timestamp to the moment a read_committed consumer received the"
