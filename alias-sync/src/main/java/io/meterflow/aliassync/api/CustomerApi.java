@@ -1,6 +1,7 @@
 package io.meterflow.aliassync.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.http.HttpError;
@@ -18,7 +19,6 @@ import io.meterflow.schemas.NameSet;
 import io.meterflow.topics.Topic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -170,13 +170,8 @@ public final class CustomerApi implements AutoCloseable {
 
     /** Publishes the change and waits until the customer's state shows it applied with every claim answered. */
     private CustomerJson.Held write(String customerId, Object payload) {
-        String changeId = UUID.randomUUID().toString();
-        CustomerChange change = CustomerChange.newBuilder()
-                .setChangeId(changeId)
-                .setCustomerId(customerId)
-                .setOccurredAt(Instant.now())
-                .setPayload(payload)
-                .build();
+        CustomerChange change = CustomerChanges.of(customerId, payload);
+        String changeId = change.getChangeId();
         try {
             producer.send(new ProducerRecord<>(topic.name(), customerId, change)).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.meterflow.benchmark;
 
+import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.AliasSyncConfig;
 import io.meterflow.config.Settings;
@@ -11,7 +12,6 @@ import io.meterflow.ingest.metrics.PendingGauges;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.CustomerChange;
-import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageKind;
@@ -903,8 +903,7 @@ final class Benchmark {
         long lastAt = 0;
         try (KafkaProducer<byte[], byte[]> producer = kafka.prompt()) {
             attachAt = System.nanoTime();
-            send(producer, topics, Workload.change(customer, CustomerCreated.newBuilder().setName("Replay customer")
-                    .setIngestAliases(List.of(alias)).build()));
+            send(producer, topics, CustomerChanges.created(customer, "Replay customer", List.of(alias)));
             producer.flush();
         }
         long deadline = attachAt + Duration.ofSeconds(120 + parked / 2_000).toNanos();

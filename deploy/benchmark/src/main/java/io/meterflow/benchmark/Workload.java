@@ -1,8 +1,7 @@
 package io.meterflow.benchmark;
 
+import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.schemas.CustomerChange;
-import io.meterflow.schemas.CustomerCreated;
-import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.UsageEvent;
@@ -227,8 +226,7 @@ final class Workload {
     // ---- customer changes ----------------------------------------------------------------------------------------------
 
     CustomerChange created(int k) {
-        return change(customerId(k), CustomerCreated.newBuilder().setName("Customer " + k)
-                .setIngestAliases(List.of(alias(k))).build());
+        return CustomerChanges.created(customerId(k), "Customer " + k, List.of(alias(k)));
     }
 
     /** The alias set of customer {@code k} after late aliases are attached (before or after moves). */
@@ -243,15 +241,6 @@ final class Workload {
         if (afterMoves && k >= customers - 2 * moving && k < customers - moving) {
             aliases.add(alias(k + moving));
         }
-        return change(customerId(k), IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
-    }
-
-    static CustomerChange change(String customerId, Object payload) {
-        return CustomerChange.newBuilder()
-                .setChangeId(UUID.randomUUID().toString())
-                .setCustomerId(customerId)
-                .setOccurredAt(Instant.now())
-                .setPayload(payload)
-                .build();
+        return CustomerChanges.ingestAliasesSet(customerId(k), aliases);
     }
 }

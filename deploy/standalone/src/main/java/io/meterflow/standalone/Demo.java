@@ -1,10 +1,10 @@
 package io.meterflow.standalone;
 
+import static io.meterflow.aliassync.CustomerChanges.created;
+import static io.meterflow.aliassync.CustomerChanges.ingestAliasesSet;
+
 import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.schemas.AliasBinding;
-import io.meterflow.schemas.CustomerChange;
-import io.meterflow.schemas.CustomerCreated;
-import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
@@ -126,9 +126,9 @@ final class Demo {
             awaitUntil(consumer, bindings, () -> resolvedCount(r -> r.getCustomerId().equals(initech)) >= 15);
 
             step("4. Move " + opsAlias + " from Acme to Globex: its usage moves with it");
-            send(producer, topics.customerChanges(), acme, aliasesSet(acme, List.of(acmeAlias)));
+            send(producer, topics.customerChanges(), acme, ingestAliasesSet(acme, List.of(acmeAlias)));
             awaitUntil(consumer, bindings, () -> !bindings.containsKey(opsAlias));
-            send(producer, topics.customerChanges(), globex, aliasesSet(globex, List.of(globexAlias, opsAlias)));
+            send(producer, topics.customerChanges(), globex, ingestAliasesSet(globex, List.of(globexAlias, opsAlias)));
             awaitUntil(consumer, bindings, () -> resolvedCount(r -> r.getKind() == UsageKind.RETRACT) >= 10);
 
             step("5. Send 3 duplicates of earlier events and 5 malformed events");
@@ -344,23 +344,6 @@ final class Demo {
                 .setEventType("api_call")
                 .setTimestamp(at.toString())
                 .setProperties(properties)
-                .build();
-    }
-
-    private CustomerChange created(String customerId, String name, List<String> aliases) {
-        return change(customerId, CustomerCreated.newBuilder().setName(name).setIngestAliases(aliases).build());
-    }
-
-    private CustomerChange aliasesSet(String customerId, List<String> aliases) {
-        return change(customerId, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
-    }
-
-    private CustomerChange change(String customerId, Object payload) {
-        return CustomerChange.newBuilder()
-                .setChangeId(UUID.randomUUID().toString())
-                .setCustomerId(customerId)
-                .setOccurredAt(Instant.now())
-                .setPayload(payload)
                 .build();
     }
 

@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.schemas.CustomerChange;
-import io.meterflow.schemas.CustomerCreated;
-import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.UsageEvent;
@@ -143,7 +142,7 @@ class ObservabilityIntegrationTest {
         await("alias-sync to bind " + aliasA, () -> scrape().sum("meterflow_alias_bindings", "kind", "alias") == 1
                 && scrape().sum("meterflow_alias_bindings", "kind", "customer_id") == 2);
         sendChange(created(c, List.of(aliasA)));
-        sendChange(aliasesSet("nobody-" + run, List.of("x-" + run)));
+        sendChange(CustomerChanges.ingestAliasesSet("nobody-" + run, List.of("x-" + run)));
         producer.send(new ProducerRecord<>(topics.customerChanges().name(), bytes(a), bytes("not avro"))).get();
         await("alias-sync to decide every change",
                 () -> scrape().sum("meterflow_customer_refusals_total") == 3);
@@ -185,12 +184,12 @@ class ObservabilityIntegrationTest {
         assertThat(before.sum("meterflow_usage_replayed_total")).isZero();
 
         // Attach the parked identifier to B (its two events replay), then move A's alias to B (its event moves).
-        sendChange(aliasesSet(b, List.of(parked)));
+        sendChange(CustomerChanges.ingestAliasesSet(b, List.of(parked)));
         await("the parked events to be replayed", () -> scrape().sum("meterflow_usage_replayed_total") == 2);
         await("the pending gauge to go back to zero", () -> scrape().sum("meterflow_usage_pending") == 0);
-        sendChange(aliasesSet(a, List.of()));
+        sendChange(CustomerChanges.ingestAliasesSet(a, List.of()));
         await("alias-sync to release " + aliasA, () -> scrape().sum("meterflow_alias_bindings", "kind", "alias") == 1);
-        sendChange(aliasesSet(b, List.of(parked, aliasA)));
+        sendChange(CustomerChanges.ingestAliasesSet(b, List.of(parked, aliasA)));
         await("the alias's usage to move", () -> scrape().sum("meterflow_usage_reassigned_total") == 1);
 
         Scrape after = scrape();
@@ -335,21 +334,8 @@ class ObservabilityIntegrationTest {
                 .build();
     }
 
-    private CustomerChange created(String customerId, List<String> aliases) {
-        return change(customerId, CustomerCreated.newBuilder().setName(customerId).setIngestAliases(aliases).build());
-    }
-
-    private CustomerChange aliasesSet(String customerId, List<String> aliases) {
-        return change(customerId, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
-    }
-
-    private CustomerChange change(String customerId, Object payload) {
-        return CustomerChange.newBuilder()
-                .setChangeId(run + "-" + System.nanoTime())
-                .setCustomerId(customerId)
-                .setOccurredAt(Instant.now())
-                .setPayload(payload)
-                .build();
+    private static CustomerChange created(String customerId, List<String> aliases) {
+        return CustomerChanges.created(customerId, customerId, aliases);
     }
 
     private static byte[] bytes(String text) {
