@@ -1,10 +1,13 @@
 package io.meterflow.aliassync.rejection;
 
 import io.meterflow.schemas.Rejection;
-import java.nio.ByteBuffer;
+import io.meterflow.topics.RejectedOriginal;
 import java.time.Instant;
 
-/** Builds the {@link Rejection} records alias-sync writes to {@code customer-changes-rejected}. */
+/**
+ * Builds the {@link Rejection} records alias-sync writes to {@code customer-changes-rejected}; the refused record's
+ * bytes are bounded by {@link RejectedOriginal}.
+ */
 public final class Rejections {
 
     private Rejections() {
@@ -16,14 +19,12 @@ public final class Rejections {
 
     public static Rejection of(RefusalReason reason, String detail, Source source, String changeId, String subject,
             Instant rejectedAt) {
-        return Rejection.newBuilder()
+        return RejectedOriginal.fill(Rejection.newBuilder(), source.key(), source.value())
                 .setReason(reason.name())
                 .setDetail(detail)
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
-                .setOriginalKey(source.key() == null ? null : ByteBuffer.wrap(source.key()))
-                .setOriginalValue(source.value() == null ? null : ByteBuffer.wrap(source.value()))
                 .setChangeId(changeId)
                 .setSubject(subject)
                 .setRejectedAt(rejectedAt)

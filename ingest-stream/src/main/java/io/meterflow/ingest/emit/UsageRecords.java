@@ -12,7 +12,7 @@ import io.meterflow.schemas.UsageKind;
 import io.meterflow.schemas.internal.ingest.AttributionPath;
 import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.serde.AvroBinary;
-import java.nio.ByteBuffer;
+import io.meterflow.topics.RejectedOriginal;
 import java.time.Instant;
 
 /** Builds the records ingest-stream writes: usage-resolved, usage-rejected and usage-expired values. */
@@ -62,10 +62,15 @@ public final class UsageRecords {
     }
 
     public static Rejection rejection(IncomingUsage in, RejectionReason reason, String detail, long now) {
-        return new Rejection(reason.name(), detail, in.sourceTopic(), in.sourcePartition(), in.sourceOffset(),
-                in.originalKey() == null ? null : ByteBuffer.wrap(in.originalKey()),
-                in.originalValue() == null ? null : ByteBuffer.wrap(in.originalValue()),
-                in.transactionId(), null, null, Instant.ofEpochMilli(now));
+        return RejectedOriginal.fill(Rejection.newBuilder(), in.originalKey(), in.originalValue())
+                .setReason(reason.name())
+                .setDetail(detail)
+                .setSourceTopic(in.sourceTopic())
+                .setSourcePartition(in.sourcePartition())
+                .setSourceOffset(in.sourceOffset())
+                .setTransactionId(in.transactionId())
+                .setRejectedAt(Instant.ofEpochMilli(now))
+                .build();
     }
 
     public static ExpiredUsage expired(UsageState state, long now) {
