@@ -64,7 +64,7 @@ public final class UsageApi implements AutoCloseable {
         });
         Topics topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
         this.publisher = new UsagePublisher(client, topics.usageEvents(),
-                config.streams().applicationId() + "-http-ingest");
+                config.streams().applicationId() + "-http-ingest", 1 << 20);
         this.reader = new UsageBatchReader(new UsageValidator(config.maxEventAge().toMillis(),
                 config.maxFutureSkew().toMillis()));
         String server = config.streams().kafkaOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
