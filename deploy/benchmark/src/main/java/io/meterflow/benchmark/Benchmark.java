@@ -122,11 +122,17 @@ final class Benchmark {
                             + " %d partitions, keyed by transaction ID%n", expected.records(), expected.duplicates(),
                     workload.customers(), workload.lateAliases(), workload.movingAliases(), options.partitions());
             boolean ok = true;
+            if (options.httpOnly()) {
+                return httpIngest();
+            }
             for (int round = 1; round <= options.rounds(); round++) {
                 boolean last = round == options.rounds();
                 ok &= record(passThrough(round));
                 ok &= record(naiveJoin(round));
                 ok &= record(meterflow(round, last));
+            }
+            if (!options.httpDuration().isZero()) {
+                ok &= httpIngest();
             }
             return ok;
         } finally {
@@ -175,6 +181,17 @@ final class Benchmark {
         } catch (IOException | RuntimeException e) {
             out.println("  (could not write partial results: " + e.getMessage() + ")");
         }
+    }
+
+    /** HTTP ingest with 1 and 16 kept-alive clients, on its own topics, ingest-stream running behind it. */
+    private boolean httpIngest() throws InterruptedException {
+        String prefix = prefix(HttpIngestScenario.NAME, 0);
+        Map<String, String> settings = scenarioSettings(prefix, prefix + "ingest");
+        settings.putAll(options.meterflowSettings());
+        results.httpIngest = new HttpIngestScenario(settings, options.httpDuration(), workload.run(), out)
+                .measure(1, 16);
+        writePartial();
+        return results.httpIngest.checkPassed();
     }
 
     // ---- scenario plumbing ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ public final class BenchmarkMain {
         System.out.println(benchmark.results.markdown());
         if (options.out() != null) {
             benchmark.results.write(options.out());
-            System.out.println("Written to " + options.out().resolve(options.heapCheck() > 0 ? "heap-check.md" : "results.md")
+            System.out.println("Written to " + options.out().resolve(benchmark.results.fileName() + ".md")
                     + " and .json");
         }
         System.exit(ok ? 0 : 1);

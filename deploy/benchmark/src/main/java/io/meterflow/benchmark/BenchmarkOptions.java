@@ -24,6 +24,8 @@ import java.util.Map;
  *                         cache); zero skips it
  * @param customers        customers (each with one alias) in the workload; zero picks one per 1000 events, at
  *                         least 20 and at most 1000
+ * @param httpDuration     how long each HTTP ingest run (1 and 16 connections) lasts; zero skips it
+ * @param httpOnly         run only the HTTP ingest scenario (no throughput rounds, latency or replay)
  * @param meterflowSettings settings given to both Meterflow apps on top of the defaults (what-if runs only: the
  *                         peers get no equivalent, so ratios from such a run are not comparisons)
  * @param commandLine      the command as the user gave it, for the results file
@@ -40,6 +42,8 @@ public record BenchmarkOptions(
         long heapCheck,
         long warmup,
         int customers,
+        Duration httpDuration,
+        boolean httpOnly,
         Map<String, String> meterflowSettings,
         String commandLine) {
 
@@ -61,6 +65,8 @@ public record BenchmarkOptions(
               --heap-check N           only park N events under one alias and report heap (separate run)
               --warmup N               untimed warm-up round of every scenario first (default 50000; 0 skips)
               --customers C            customers in the workload (default: events/1000, 20..1000)
+              --http-seconds S         HTTP ingest with 1 and 16 kept-alive clients, S s each (default 15; 0 skips)
+              --http-only              only the HTTP ingest scenario
               --meterflow-set K=V      a setting for both Meterflow apps (what-if runs; repeatable)
             """;
 
@@ -77,12 +83,15 @@ public record BenchmarkOptions(
         long heapCheck = 0;
         long warmup = 50_000;
         int customers = 0;
+        Duration http = Duration.ofSeconds(15);
+        boolean httpOnly = false;
         Map<String, String> meterflowSettings = new LinkedHashMap<>();
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
             String flag = rest.get(i);
             switch (flag) {
                 case "--skip-replay" -> parked = 0;
+                case "--http-only" -> httpOnly = true;
                 case "--help", "-h" -> throw new IllegalArgumentException(USAGE);
                 default -> {
                     if (i + 1 >= rest.size()) {
@@ -101,6 +110,7 @@ public record BenchmarkOptions(
                         case "--heap-check" -> heapCheck = positive(flag, value);
                         case "--warmup" -> warmup = number(flag, value);
                         case "--customers" -> customers = (int) positive(flag, value);
+                        case "--http-seconds" -> http = Duration.ofSeconds(number(flag, value));
                         case "--meterflow-set" -> {
                             int eq = value.indexOf('=');
                             if (eq < 1) {
@@ -117,7 +127,7 @@ public record BenchmarkOptions(
             throw new IllegalArgumentException("--events must be at least 100");
         }
         return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck,
-                warmup, customers, meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
+                warmup, customers, http, httpOnly, meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
     }
 
     private static long positive(String flag, String value) {
@@ -146,6 +156,7 @@ public record BenchmarkOptions(
                 + " --latency-seconds " + latencyDuration.toSeconds()
                 + (latencyRate > 0 ? " --latency-rate " + latencyRate : "") + " --parked " + parked
                 + (heapCheck > 0 ? " --heap-check " + heapCheck : "")
+                + " --http-seconds " + httpDuration.toSeconds() + (httpOnly ? " --http-only" : "")
                 + (bootstrapServers != null ? " --bootstrap-servers " + bootstrapServers : "")
                 + " --out " + (out == null ? "''" : out);
     }

@@ -32,6 +32,7 @@ final class Results {
     Benchmark.LatencyResult latency;
     Benchmark.ReplayResult replay;
     Benchmark.HeapCheckResult heapCheck;
+    HttpIngestScenario.Result httpIngest;
     long meterflowPeakHeapUsedBytes;
     long meterflowPeakHeapAfterGcBytes;
     long rssPeakBytes;
@@ -119,6 +120,10 @@ final class Results {
                     met(heapCheck.stillRunning() && heapCheck.maxHeapBytes() <= TARGET_HEAP_BYTES)));
             return md.toString();
         }
+        if (options.httpOnly()) {
+            md.append(httpIngestMarkdown());
+            return md.toString();
+        }
         md.append("## Throughput\n\n");
         md.append("Events per second from resuming the topology (input already loaded) to the last expected record"
                 + " visible to a read_committed consumer of its output.\n\n");
@@ -163,6 +168,7 @@ final class Results {
                         + " peak heap in use during the last Meterflow round with its latency and replay phases %s,"
                         + " peak heap after collection %s; process RSS peak (VmHWM, whole run) %s.%n%n",
                 mb(meterflowPeakHeapUsedBytes), mb(meterflowPeakHeapAfterGcBytes), mb(rssPeakBytes)));
+        md.append(httpIngestMarkdown());
         md.append("## Targets\n\n| target | figure | |\n|---|---|---|\n");
         md.append("| Meterflow ≥ 0.5× pass-through | ").append(ratioList(vsLimit)).append(" | ")
                 .append(met(!vsLimit.isEmpty() && vsLimit.stream().allMatch(r -> r >= TARGET_VS_PASS_THROUGH)))
@@ -181,6 +187,32 @@ final class Results {
                 + " when it was run | — |\n\n");
         md.append("Count checks: ").append(scenarios.stream().allMatch(ScenarioResult::checkPassed)
                 ? "all passed." : "**some failed** (see the table).").append("\n");
+        return md.toString();
+    }
+
+    /** The HTTP ingest runs beside the Kafka-side rates of the same run, as a section of results.md. */
+    String httpIngestMarkdown() {
+        if (httpIngest == null) {
+            return "HTTP ingest: not measured in this run (`--http-seconds 0`).\n\n";
+        }
+        StringBuilder md = new StringBuilder("## HTTP ingest\n\n");
+        md.append(String.format(Locale.ROOT, "`POST /v1/ingest`, %d events per request, each client on one kept-alive"
+                + " connection sending its next request when the last is answered (200 only once the events are"
+                + " committed to usage-events); ingest-stream runs behind the API in the same JVM.%n%n",
+                HttpIngestScenario.EVENTS_PER_REQUEST));
+        md.append("| clients | seconds | requests | events/s answered 200 | not 200 | request p50 | request p99 |\n");
+        md.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (HttpIngestScenario.Run run : httpIngest.runs()) {
+            md.append(String.format(Locale.ROOT, "| %d | %.1f | %,d | **%,.0f** | %d | %d ms | %d ms |%n",
+                    run.connections(), run.seconds(), run.requests(), run.eventsPerSecond(), run.failed(),
+                    run.requestMs().p50(), run.requestMs().p99()));
+        }
+        scenarios.stream().filter(r -> r.scenario().equals(Benchmark.METERFLOW)).reduce((a, b) -> b)
+                .ifPresent(last -> md.append(String.format(Locale.ROOT, "%nKafka side in the same run (round %d):"
+                        + " the benchmark's Kafka producer loaded usage-events at %,.0f records/s; Meterflow processed"
+                        + " %,.0f events/s.%n", last.round(), last.loadRate(), last.eventsPerSecond())));
+        md.append("\nCount check: ").append(httpIngest.checkPassed() ? "passed: " : "**FAILED**: ")
+                .append(httpIngest.check()).append("\n\n");
         return md.toString();
     }
 
@@ -239,6 +271,23 @@ final class Results {
                     "max", latency.toResolvedAt().max()));
             root.put("latency", l);
         }
+        if (httpIngest != null) {
+            List<Map<String, Object>> runs = new ArrayList<>();
+            for (HttpIngestScenario.Run run : httpIngest.runs()) {
+                Map<String, Object> h = new LinkedHashMap<>();
+                h.put("clients", run.connections());
+                h.put("seconds", run.seconds());
+                h.put("requests", run.requests());
+                h.put("events_answered_200", run.events());
+                h.put("events_per_second", Math.round(run.eventsPerSecond()));
+                h.put("not_200", run.failed());
+                h.put("request_ms", Map.of("p50", run.requestMs().p50(), "p99", run.requestMs().p99(),
+                        "max", run.requestMs().max()));
+                runs.add(h);
+            }
+            root.put("http_ingest", Map.of("events_per_request", HttpIngestScenario.EVENTS_PER_REQUEST, "runs", runs,
+                    "check_passed", httpIngest.checkPassed(), "check", httpIngest.check()));
+        }
         if (replay != null) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("parked", replay.parked());
@@ -273,9 +322,14 @@ final class Results {
     }
 
     /** Writes {@code results.md} and {@code results.json} (or {@code heap-check.*} for a heap check) into {@code dir}. */
+    /** The results file's name without extension: a heap check or an HTTP-only run never replaces results.md. */
+    String fileName() {
+        return heapCheck != null || options.heapCheck() > 0 ? "heap-check" : options.httpOnly() ? "http-ingest" : "results";
+    }
+
     void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        String base = heapCheck != null ? "heap-check" : "results";
+        String base = fileName();
         Files.writeString(dir.resolve(base + ".md"), markdown());
         Files.writeString(dir.resolve(base + ".json"), Json.write(json()) + "\n");
     }
