@@ -4,7 +4,6 @@ import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.AliasSyncConfig;
 import io.meterflow.config.Settings;
-import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.metrics.IngestMetrics;
@@ -14,7 +13,6 @@ import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageKind;
-import io.meterflow.topics.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,11 +43,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Runs the scenarios side by side on one broker: a pass-through (the limit), a naive KStream–KTable join (the peer)
@@ -60,13 +53,13 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  */
 final class Benchmark {
 
-    static final String PASS_THROUGH = "pass-through";
-    static final String NAIVE_JOIN = "naive-join";
     static final String METERFLOW = "meterflow";
 
     private final BenchmarkOptions options;
     private final PrintStream out;
     private final ScenarioContext context;
+    private final PassThroughScenario passThrough;
+    private final NaiveJoinScenario naiveJoin;
 
     /** Everything measured, for the results files. */
     final Results results;
@@ -76,6 +69,8 @@ final class Benchmark {
         this.out = out;
         this.context = new ScenarioContext(options, out);
         this.results = new Results(options);
+        this.passThrough = new PassThroughScenario(context);
+        this.naiveJoin = new NaiveJoinScenario(context);
     }
 
     /** Runs everything the options ask for; returns whether every count check held. */
@@ -112,8 +107,8 @@ final class Benchmark {
             }
             for (int round = 1; round <= options.rounds(); round++) {
                 boolean last = round == options.rounds();
-                ok &= record(passThrough(round));
-                ok &= record(naiveJoin(round));
+                ok &= record(passThrough.run(round));
+                ok &= record(naiveJoin.run(round));
                 ok &= record(meterflow(round, last));
             }
             if (!options.httpDuration().isZero()) {
@@ -139,7 +134,7 @@ final class Benchmark {
         context.workload = new Workload(context.run + "w", Math.max(options.warmup(), 1000),
                 (int) Math.max(20, Math.min(1000, options.warmup() / 1000)));
         context.expected = context.workload.expected();
-        for (ScenarioResult warm : List.of(passThrough(0), naiveJoin(0), meterflow(0, false))) {
+        for (ScenarioResult warm : List.of(passThrough.run(0), naiveJoin.run(0), meterflow(0, false))) {
             out.printf("  warm-up %s: %,.0f events/s, check %s%n", warm.scenario(), warm.eventsPerSecond(),
                     warm.checkPassed() ? "passed" : "FAILED: " + warm.check());
         }
@@ -177,144 +172,6 @@ final class Benchmark {
                 .measure(1, 16);
         writePartial();
         return results.httpIngest.checkPassed();
-    }
-
-    // ---- 1. the limit ------------------------------------------------------------------------------------------------
-
-    private ScenarioResult passThrough(int round) throws InterruptedException {
-        out.printf("%n[round %d] pass-through: usage-events copied to an output topic%n", round);
-        String prefix = context.prefix(PASS_THROUGH, round);
-        StreamsAppConfig config = StreamsAppConfig.from(Settings.of(context.scenarioSettings(prefix, prefix + "app")),
-                "x");
-        Topics topics = Topics.create(config.topicNames(), config.serdeConfig());
-        String output = topics.usageEvents().name() + "-copy";
-        context.ensureTopics(List.of(TopicSpec.log(topics.usageEvents().name()), TopicSpec.log(output)));
-        context.memory.reset();
-        try (KafkaStreams streams = new KafkaStreams(PeerTopologies.passThrough(topics, output),
-                config.streamsProperties())) {
-            streams.start();
-            ScenarioContext.awaitRunning(streams, PASS_THROUGH);
-            streams.pause();
-            context.loadUsage(topics, PASS_THROUGH + " " + round);
-            try (KafkaConsumer<byte[], byte[]> reader = context.kafka.committedReader(List.of(output))) {
-                long started = System.nanoTime();
-                streams.resume();
-                long count = 0;
-                long lastAt = started;
-                long deadline = started + context.processingTimeout().toNanos();
-                while (count < context.expected.records() && System.nanoTime() < deadline) {
-                    int n = reader.poll(Duration.ofMillis(50)).count();
-                    if (n > 0) {
-                        count += n;
-                        lastAt = System.nanoTime();
-                    }
-                    context.progress(PASS_THROUGH, count, context.expected.records(), started);
-                }
-                double seconds = (lastAt - started) / 1e9;
-                boolean passed = count == context.expected.records();
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("peak_heap_used_bytes", context.memory.peakUsed());
-                return new ScenarioResult(PASS_THROUGH, round, context.expected.records(), count, seconds,
-                        context.loadRate(PASS_THROUGH + " " + round), passed,
-                        "copied " + count + " of " + context.expected.records() + " records", details);
-            }
-        }
-    }
-
-    // ---- 2. the naive peer ---------------------------------------------------------------------------------------------
-
-    private ScenarioResult naiveJoin(int round) throws InterruptedException {
-        out.printf("%n[round %d] naive join: usage re-keyed by identifier, joined with a KTable of alias-bindings%n",
-                round);
-        String prefix = context.prefix(NAIVE_JOIN, round);
-        StreamsAppConfig config = StreamsAppConfig.from(Settings.of(context.scenarioSettings(prefix, prefix + "app")),
-                "x");
-        Topics topics = Topics.create(config.topicNames(), config.serdeConfig());
-        context.ensureTopics(List.of(TopicSpec.log(topics.usageEvents().name()),
-                TopicSpec.log(topics.usageResolved().name()), TopicSpec.compacted(topics.aliasBindings().name())));
-        // The bindings alias-sync would publish for the customers as created: each customer's ID and its alias.
-        int bindings = 0;
-        try (KafkaProducer<byte[], byte[]> producer = context.kafka.plain()) {
-            Serializer<AliasBinding> serializer = topics.aliasBindings().valueSerde().serializer();
-            String topic = topics.aliasBindings().name();
-            for (int k = 0; k < context.workload.customers(); k++) {
-                for (boolean own : new boolean[] {true, false}) {
-                    String identifier = own ? context.workload.customerId(k) : context.workload.alias(k);
-                    AliasBinding binding = AliasBinding.newBuilder().setAlias(identifier)
-                            .setCustomerId(context.workload.customerId(k)).setIsCustomerId(own).setArchived(false)
-                            .setChangeId("bench").setUpdatedAt(java.time.Instant.now()).build();
-                    producer.send(new ProducerRecord<>(topic, identifier.getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, binding)));
-                    bindings++;
-                }
-            }
-            producer.flush();
-        }
-        context.memory.reset();
-        try (KafkaStreams streams = new KafkaStreams(PeerTopologies.naiveJoin(topics), config.streamsProperties())) {
-            streams.start();
-            ScenarioContext.awaitRunning(streams, NAIVE_JOIN);
-            int expectedBindings = bindings;
-            ScenarioContext.await(() -> storeSize(streams) >= expectedBindings, Duration.ofMinutes(1),
-                    "the naive join's bindings table");
-            streams.pause();
-            context.loadUsage(topics, NAIVE_JOIN + " " + round);
-            long expectedOutputs = context.expected.records() - context.expected.lateRecords();
-            try (KafkaConsumer<byte[], byte[]> reader =
-                         context.kafka.committedReader(List.of(topics.usageResolved().name()))) {
-                long started = System.nanoTime();
-                streams.resume();
-                long count = 0;
-                long lastAt = started;
-                long deadline = started + context.processingTimeout().toNanos();
-                // Until the expected count, then 3 s more so that an excess would be seen; or 15 s without output.
-                while (System.nanoTime() < deadline) {
-                    int n = reader.poll(Duration.ofMillis(50)).count();
-                    long now = System.nanoTime();
-                    if (n > 0) {
-                        count += n;
-                        lastAt = now;
-                    }
-                    if (count >= expectedOutputs && n == 0 && now - lastAt > 3_000_000_000L) {
-                        break;
-                    }
-                    if (now - lastAt > 15_000_000_000L) {
-                        break;
-                    }
-                    context.progress(NAIVE_JOIN, count, expectedOutputs, started);
-                }
-                double seconds = (lastAt - started) / 1e9;
-                long dropped = context.expected.records() - count;
-                boolean passed = dropped == context.expected.lateRecords();
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("dropped", dropped);
-                details.put("records_under_unknown_aliases", context.expected.lateRecords());
-                details.put("duplicates_passed_through", context.expected.duplicates());
-                details.put("peak_heap_used_bytes", context.memory.peakUsed());
-                return new ScenarioResult(NAIVE_JOIN, round, context.expected.records(), count, seconds,
-                        context.loadRate(NAIVE_JOIN + " " + round), passed,
-                        "joined " + count + ", dropped " + dropped + " (records under aliases unknown when joined: "
-                                + context.expected.lateRecords() + "); its " + context.expected.duplicates()
-                                + " duplicates were counted twice", details);
-            }
-        }
-    }
-
-    private static long storeSize(KafkaStreams streams) {
-        try {
-            ReadOnlyKeyValueStore<String, AliasBinding> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    PeerTopologies.NAIVE_BINDINGS_STORE, QueryableStoreTypes.keyValueStore()));
-            long n = 0;
-            try (KeyValueIterator<String, AliasBinding> all = store.all()) {
-                while (all.hasNext()) {
-                    all.next();
-                    n++;
-                }
-            }
-            return n;
-        } catch (RuntimeException e) {
-            return -1;
-        }
     }
 
     // ---- 3. Meterflow --------------------------------------------------------------------------------------------------

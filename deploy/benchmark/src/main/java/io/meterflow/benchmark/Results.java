@@ -134,8 +134,8 @@ final class Results {
                     s.scenario(), s.inputs(), s.outputs(), s.seconds(), s.eventsPerSecond(),
                     s.loadRate(), (s.checkPassed() ? "passed: " : "FAILED: ") + s.check()));
         }
-        List<Double> vsLimit = ratios(Benchmark.PASS_THROUGH);
-        List<Double> vsNaive = ratios(Benchmark.NAIVE_JOIN);
+        List<Double> vsLimit = ratios(PassThroughScenario.NAME);
+        List<Double> vsNaive = ratios(NaiveJoinScenario.NAME);
         md.append("\n| ratio | per round |\n|---|---|\n");
         md.append("| Meterflow / pass-through | ").append(ratioList(vsLimit)).append(" |\n");
         md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n\n");
@@ -257,8 +257,8 @@ final class Results {
             rows.add(row);
         }
         root.put("scenarios", rows);
-        root.put("ratio_meterflow_over_pass_through", ratios(Benchmark.PASS_THROUGH));
-        root.put("ratio_meterflow_over_naive_join", ratios(Benchmark.NAIVE_JOIN));
+        root.put("ratio_meterflow_over_pass_through", ratios(PassThroughScenario.NAME));
+        root.put("ratio_meterflow_over_naive_join", ratios(NaiveJoinScenario.NAME));
         if (latency != null) {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("offered_rate", Math.round(latency.offeredRate()));
