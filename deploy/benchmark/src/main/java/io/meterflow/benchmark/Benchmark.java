@@ -1,20 +1,17 @@
 package io.meterflow.benchmark;
 
-import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.AliasSyncConfig;
 import io.meterflow.config.Settings;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.metrics.IngestMetrics;
-import io.meterflow.ingest.metrics.PendingGauges;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageKind;
 import io.meterflow.topics.Topics;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -24,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -32,17 +28,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Runs the scenarios side by side on one broker: a pass-through (the limit), a naive KStream–KTable join (the peer)
@@ -89,7 +80,7 @@ final class Benchmark {
             context.kafka = new Kafka(bootstrap);
             context.workload = new Workload(context.run, options.events(), options.customerCount());
             if (options.heapCheck() > 0) {
-                return heapCheck();
+                return new HeapCheckScenario(context, results).run();
             }
             if (options.warmup() > 0) {
                 warmUp();
@@ -250,11 +241,12 @@ final class Benchmark {
                         tracker.records(), seconds, context.loadRate(METERFLOW + " " + round), passed, check, details);
                 if (withLatencyAndReplay) {
                     if (!options.latencyDuration().isZero()) {
-                        results.latency = latency(reader, topics, options.latencyRate() > 0
+                        results.latency = new LatencyScenario(context).measure(reader, topics, options.latencyRate() > 0
                                 ? options.latencyRate() : result.eventsPerSecond() / 2);
                     }
                     if (options.parked() > 0) {
-                        results.replay = replay(reader, topics, registry, options.parked());
+                        results.replay = new ReplayScenario(context).measure(reader, topics, registry,
+                                options.parked());
                     }
                     results.meterflowPeakHeapUsedBytes = context.memory.peakUsed();
                     results.meterflowPeakHeapAfterGcBytes = context.memory.peakAfterGc();
@@ -532,191 +524,6 @@ final class Benchmark {
                 thread.interrupt();
             }
         }
-    }
-
-    // ---- latency at half load ------------------------------------------------------------------------------------------
-
-    private LatencyResult latency(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate)
-            throws InterruptedException {
-        Duration duration = options.latencyDuration();
-        out.printf("%n  latency: paced producer at %,.0f events/s (" + (options.latencyRate() > 0 ? "--latency-rate"
-                : "half the measured rate") + ") for %d s, bound"
-                + " identifiers, keyed by transaction ID%n", rate, duration.toSeconds());
-        String latencyPrefix = context.run + "-lat-";
-        AtomicLong sent = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread producerThread = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> producer = context.kafka.prompt()) {
-                Serializer<io.meterflow.schemas.UsageEvent> serializer = topics.usageEvents().valueSerde().serializer();
-                String topic = topics.usageEvents().name();
-                long intervalNanos = (long) (1e9 / rate);
-                long start = System.nanoTime();
-                long end = start + duration.toNanos();
-                for (long j = 0; ; j++) {
-                    long due = start + j * intervalNanos;
-                    if (due >= end) {
-                        break;
-                    }
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    int k = (int) (j % context.workload.customers());
-                    String identifier = j % 3 == 0 ? context.workload.customerId(k) : context.workload.alias(k);
-                    String id = latencyPrefix + j;
-                    producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, context.workload.event(id, identifier, j))));
-                    sent.incrementAndGet();
-                }
-                producer.flush();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            }
-        }, "benchmark-paced-producer");
-        context.memory.reset();
-        producerThread.start();
-        Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
-        long[] endToEnd = new long[(int) Math.min(Integer.MAX_VALUE - 8, rate * duration.toSeconds() + 1000)];
-        long[] toResolved = new long[endToEnd.length];
-        int received = 0;
-        long deadline = Long.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
-            var batch = reader.poll(Duration.ofMillis(5));
-            long now = System.currentTimeMillis();
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                ResolvedUsage usage = deserializer.deserialize(record.topic(), record.value());
-                if (usage.getTransactionId().startsWith(latencyPrefix) && received < endToEnd.length) {
-                    endToEnd[received] = now - usage.getIngestedAt().toEpochMilli();
-                    toResolved[received] = usage.getResolvedAt().toEpochMilli() - usage.getIngestedAt().toEpochMilli();
-                    received++;
-                }
-            }
-            if (!producerThread.isAlive()) {
-                if (deadline == Long.MAX_VALUE) {
-                    deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                }
-                if (received >= sent.get()) {
-                    break;
-                }
-            }
-        }
-        producerThread.join();
-        if (failure.get() != null) {
-            throw new IllegalStateException("the paced producer failed", failure.get());
-        }
-        LatencyResult result = new LatencyResult(rate, sent.get() / (double) duration.toSeconds(), sent.get(), received,
-                ScenarioContext.Percentiles.of(Arrays.copyOf(endToEnd, received)),
-                ScenarioContext.Percentiles.of(Arrays.copyOf(toResolved, received)), context.memory.peakUsed());
-        out.printf("  latency: %d sent, %d attributed; commit-visible p50 %d ms, p99 %d ms, max %d ms%n",
-                result.sent(), result.received(), result.endToEnd().p50(), result.endToEnd().p99(),
-                result.endToEnd().max());
-        return result;
-    }
-
-    record LatencyResult(double offeredRate, double achievedRate, long sent, long received,
-                         ScenarioContext.Percentiles endToEnd, ScenarioContext.Percentiles toResolvedAt,
-                         long peakHeapUsedBytes) {
-    }
-
-    // ---- replay rate ---------------------------------------------------------------------------------------------------
-
-    private ReplayResult replay(KafkaConsumer<byte[], byte[]> reader, Topics topics, MeterRegistry registry, long parked)
-            throws InterruptedException {
-        String alias = "parked." + context.run + "@example.com";
-        out.printf("%n  replay: %,d events parked under %s, then the alias is attached%n", parked, alias);
-        context.memory.reset();
-        long parkStart = System.nanoTime();
-        double pendingBefore = ScenarioContext.sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending");
-        context.parkUnder(topics, alias, parked, "parked");
-        ScenarioContext.await(() -> {
-            double now = ScenarioContext.sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending") - pendingBefore;
-            context.progress("parked", (long) now, parked, parkStart);
-            return now >= parked;
-        }, Duration.ofSeconds(300 + parked / 1000), parked + " events to be parked");
-        double parkSeconds = (System.nanoTime() - parkStart) / 1e9;
-        // Let the last parking transaction commit before the alias is attached.
-        Thread.sleep(500);
-        String customer = UUID.nameUUIDFromBytes((context.run + "/replay").getBytes(StandardCharsets.UTF_8)).toString();
-        Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
-        long replayed = 0;
-        long attachAt;
-        long firstAt = 0;
-        long lastAt = 0;
-        try (KafkaProducer<byte[], byte[]> producer = context.kafka.prompt()) {
-            attachAt = System.nanoTime();
-            context.send(producer, topics, CustomerChanges.created(customer, "Replay customer", List.of(alias)));
-            producer.flush();
-        }
-        long deadline = attachAt + Duration.ofSeconds(120 + parked / 2_000).toNanos();
-        while (replayed < parked && System.nanoTime() < deadline) {
-            var batch = reader.poll(Duration.ofMillis(20));
-            long now = System.nanoTime();
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                ResolvedUsage usage = deserializer.deserialize(record.topic(), record.value());
-                if (usage.getResolution() == Resolution.REPLAYED && alias.equals(usage.getIdentifier())) {
-                    if (replayed++ == 0) {
-                        firstAt = now;
-                    }
-                    lastAt = now;
-                }
-            }
-            context.progress("replayed", replayed, parked, attachAt);
-        }
-        ReplayResult result = new ReplayResult(parked, parkSeconds, replayed, (lastAt - attachAt) / 1e9,
-                (lastAt - firstAt) / 1e9, context.memory.peakUsed(), context.memory.peakAfterGc(),
-                (double) registry.find(PendingGauges.PENDING).gauges().stream().mapToDouble(Gauge::value).sum());
-        out.printf("  replay: %,d of %,d replayed in %.2f s from the attach (%,.0f events/s)%n", replayed, parked,
-                result.secondsFromAttach(), result.ratePerSecond());
-        return result;
-    }
-
-    /**
-     * @param parked             events parked under the alias
-     * @param parkSeconds        from the start of loading until ingest-stream had parked them all
-     * @param replayed           REPLAYED records seen
-     * @param secondsFromAttach  from sending the customer change that attaches the alias to the last REPLAYED record
-     * @param secondsFirstToLast from the first to the last REPLAYED record
-     */
-    record ReplayResult(long parked, double parkSeconds, long replayed, double secondsFromAttach,
-                        double secondsFirstToLast, long peakHeapUsedBytes, long peakHeapAfterGcBytes,
-                        double pendingGaugeAtEnd) {
-        double ratePerSecond() {
-            return secondsFromAttach > 0 ? replayed / secondsFromAttach : 0;
-        }
-    }
-
-    // ---- heap check ----------------------------------------------------------------------------------------------------
-
-    /** The separate run: park {@code --heap-check} events under one alias and report the heap it took. */
-    private boolean heapCheck() throws InterruptedException {
-        long count = options.heapCheck();
-        out.printf("Heap check: %,d events parked under one alias (max heap %,d MB)%n", count,
-                MemorySampler.maxHeap() >> 20);
-        String prefix = context.prefix("heap", 1);
-        IngestConfig ingestConfig = IngestConfig.from(Settings.of(context.scenarioSettings(prefix, prefix + "ingest")));
-        Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
-        MeterRegistry registry = new SimpleMeterRegistry();
-        context.memory.reset();
-        try (IngestApp ingest = context.startIngest(ingestConfig, registry)) {
-            long start = System.nanoTime();
-            context.parkUnder(topics, "heap-check." + context.run + "@example.com", count, "heap");
-            ScenarioContext.await(() -> {
-                double now = ScenarioContext.sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending");
-                context.progress(String.format("parked (peak heap in use %d MB, after GC %d MB, RSS %d MB)",
-                        context.memory.peakUsed() >> 20, context.memory.peakAfterGc() >> 20,
-                        MemorySampler.procStatus("VmRSS") >> 20), (long) now, count, start);
-                return now >= count;
-            }, Duration.ofSeconds(600 + count / 1000), count + " events to be parked");
-            results.heapCheck = new HeapCheckResult(count, (System.nanoTime() - start) / 1e9, MemorySampler.maxHeap(),
-                    context.memory.peakUsed(), context.memory.peakAfterGc(), MemorySampler.procStatus("VmHWM"),
-                    ingest.isRunning());
-            out.println("  " + results.heapCheck);
-            return ingest.isRunning();
-        }
-    }
-
-    record HeapCheckResult(long parked, double seconds, long maxHeapBytes, long peakHeapUsedBytes,
-                           long peakHeapAfterGcBytes, long rssPeakBytes, boolean stillRunning) {
     }
 
     private static void deleteQuietly(Path root) {

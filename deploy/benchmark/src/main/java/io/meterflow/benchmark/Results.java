@@ -29,9 +29,9 @@ final class Results {
     String broker;
     Workload.Expected expected;
     final List<ScenarioResult> scenarios = new ArrayList<>();
-    Benchmark.LatencyResult latency;
-    Benchmark.ReplayResult replay;
-    Benchmark.HeapCheckResult heapCheck;
+    LatencyScenario.LatencyResult latency;
+    ReplayScenario.ReplayResult replay;
+    HeapCheckScenario.HeapCheckResult heapCheck;
     HttpIngestScenario.Result httpIngest;
     long meterflowPeakHeapUsedBytes;
     long meterflowPeakHeapAfterGcBytes;
