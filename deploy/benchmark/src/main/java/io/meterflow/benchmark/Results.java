@@ -58,7 +58,7 @@ final class Results {
     List<Double> ratios(String peer) {
         List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++) {
-            Optional<ScenarioResult> meterflow = find(Benchmark.METERFLOW, round);
+            Optional<ScenarioResult> meterflow = find(MeterflowScenario.NAME, round);
             Optional<ScenarioResult> other = find(peer, round);
             if (meterflow.isPresent() && other.isPresent() && other.get().eventsPerSecond() > 0) {
                 ratios.add(meterflow.get().eventsPerSecond() / other.get().eventsPerSecond());
@@ -207,7 +207,7 @@ final class Results {
                     run.connections(), run.seconds(), run.requests(), run.eventsPerSecond(), run.failed(),
                     run.requestMs().p50(), run.requestMs().p99()));
         }
-        scenarios.stream().filter(r -> r.scenario().equals(Benchmark.METERFLOW)).reduce((a, b) -> b)
+        scenarios.stream().filter(r -> r.scenario().equals(MeterflowScenario.NAME)).reduce((a, b) -> b)
                 .ifPresent(last -> md.append(String.format(Locale.ROOT, "%nKafka side in the same run (round %d):"
                         + " the benchmark's Kafka producer loaded usage-events at %,.0f records/s; Meterflow processed"
                         + " %,.0f events/s.%n", last.round(), last.loadRate(), last.eventsPerSecond())));
