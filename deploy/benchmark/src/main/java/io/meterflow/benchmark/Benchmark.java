@@ -1,61 +1,14 @@
 package io.meterflow.benchmark;
 
-import io.meterflow.aliassync.CustomerChanges;
-import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncConfig;
-import io.meterflow.config.Settings;
-import io.meterflow.config.StreamsAppConfig;
-import io.meterflow.ingest.IngestApp;
-import io.meterflow.ingest.IngestConfig;
-import io.meterflow.ingest.metrics.IngestMetrics;
-import io.meterflow.ingest.metrics.PendingGauges;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
-import io.meterflow.schemas.AliasBinding;
-import io.meterflow.schemas.CustomerChange;
-import io.meterflow.schemas.Resolution;
-import io.meterflow.schemas.ResolvedUsage;
-import io.meterflow.schemas.UsageKind;
-import io.meterflow.topics.TopicNames;
-import io.meterflow.topics.TopicProvisioner;
-import io.meterflow.topics.TopicProvisioner.TopicSpec;
-import io.meterflow.topics.Topics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.BitSet;
 import java.util.Comparator;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Runs the scenarios side by side on one broker: a pass-through (the limit), a naive KStream–KTable join (the peer)
@@ -63,22 +16,21 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * IDs, with identical Kafka Streams settings (exactly-once v2, default commit interval and caches, one stream
  * thread). Each scenario's input is loaded while its topology is started and paused, so the measured interval is
  * processing only: from {@code resume()} to the last expected record a read_committed consumer sees.
+ *
+ * <p>Each scenario is a class of its own ({@link PassThroughScenario}, {@link NaiveJoinScenario},
+ * {@link MeterflowScenario} with {@link LatencyScenario} and {@link ReplayScenario} on its last round,
+ * {@link HttpIngestScenario}, and the separate {@link HeapCheckScenario}), sharing a {@link ScenarioContext}; this one
+ * starts the broker, runs the warm-up and the rounds in order, and records the results as they come, so that an
+ * interrupted run still leaves what it measured.
  */
 final class Benchmark {
 
-    static final String PASS_THROUGH = "pass-through";
-    static final String NAIVE_JOIN = "naive-join";
-    static final String METERFLOW = "meterflow";
-    private static final String REGISTRY = "mock://meterflow-benchmark";
-
     private final BenchmarkOptions options;
     private final PrintStream out;
-    private final String run = "r" + UUID.randomUUID().toString().substring(0, 6);
-    private final Path stateRoot;
-    private final MemorySampler memory = new MemorySampler();
-    private Kafka kafka;
-    private Workload workload;
-    private Workload.Expected expected;
+    private final ScenarioContext context;
+    private final PassThroughScenario passThrough;
+    private final NaiveJoinScenario naiveJoin;
+    private final MeterflowScenario meterflow;
 
     /** Everything measured, for the results files. */
     final Results results;
@@ -86,12 +38,11 @@ final class Benchmark {
     Benchmark(BenchmarkOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
+        this.context = new ScenarioContext(options, out);
         this.results = new Results(options);
-        try {
-            this.stateRoot = Files.createTempDirectory("meterflow-benchmark-");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create a temporary state folder", e);
-        }
+        this.passThrough = new PassThroughScenario(context);
+        this.naiveJoin = new NaiveJoinScenario(context);
+        this.meterflow = new MeterflowScenario(context, results);
     }
 
     /** Runs everything the options ask for; returns whether every count check held. */
@@ -107,41 +58,42 @@ final class Benchmark {
             } else {
                 results.broker = "external: " + bootstrap;
             }
-            kafka = new Kafka(bootstrap);
-            workload = new Workload(run, options.events(), options.customerCount());
+            context.kafka = new Kafka(bootstrap);
+            context.workload = new Workload(context.run, options.events(), options.customerCount());
             if (options.heapCheck() > 0) {
-                return heapCheck();
+                return new HeapCheckScenario(context, results).run();
             }
             if (options.warmup() > 0) {
                 warmUp();
             }
-            workload = new Workload(run, options.events(), options.customerCount());
-            expected = workload.expected();
-            results.expected = expected;
+            context.workload = new Workload(context.run, options.events(), options.customerCount());
+            context.expected = context.workload.expected();
+            results.expected = context.expected;
             out.printf("Workload: %,d records (%,d duplicates), %d customers, %d late aliases, %d moving aliases,"
-                            + " %d partitions, keyed by transaction ID%n", expected.records(), expected.duplicates(),
-                    workload.customers(), workload.lateAliases(), workload.movingAliases(), options.partitions());
+                            + " %d partitions, keyed by transaction ID%n", context.expected.records(),
+                    context.expected.duplicates(), context.workload.customers(), context.workload.lateAliases(),
+                    context.workload.movingAliases(), options.partitions());
             boolean ok = true;
             if (options.httpOnly()) {
                 return httpIngest();
             }
             for (int round = 1; round <= options.rounds(); round++) {
                 boolean last = round == options.rounds();
-                ok &= record(passThrough(round));
-                ok &= record(naiveJoin(round));
-                ok &= record(meterflow(round, last));
+                ok &= record(passThrough.run(round));
+                ok &= record(naiveJoin.run(round));
+                ok &= record(meterflow.run(round, last));
             }
             if (!options.httpDuration().isZero()) {
                 ok &= httpIngest();
             }
             return ok;
         } finally {
-            memory.close();
+            context.memory.close();
             results.rssPeakBytes = MemorySampler.procStatus("VmHWM");
             if (broker != null) {
                 broker.close();
             }
-            deleteQuietly(stateRoot);
+            deleteQuietly(context.stateRoot);
         }
     }
 
@@ -151,10 +103,10 @@ final class Benchmark {
      */
     private void warmUp() throws InterruptedException {
         out.printf("%nWarm-up (not measured): %,d records through each scenario%n", options.warmup());
-        workload = new Workload(run + "w", Math.max(options.warmup(), 1000),
+        context.workload = new Workload(context.run + "w", Math.max(options.warmup(), 1000),
                 (int) Math.max(20, Math.min(1000, options.warmup() / 1000)));
-        expected = workload.expected();
-        for (ScenarioResult warm : List.of(passThrough(0), naiveJoin(0), meterflow(0, false))) {
+        context.expected = context.workload.expected();
+        for (ScenarioResult warm : List.of(passThrough.run(0), naiveJoin.run(0), meterflow.run(0, false))) {
             out.printf("  warm-up %s: %,.0f events/s, check %s%n", warm.scenario(), warm.eventsPerSecond(),
                     warm.checkPassed() ? "passed" : "FAILED: " + warm.check());
         }
@@ -185,821 +137,13 @@ final class Benchmark {
 
     /** HTTP ingest with 1 and 16 kept-alive clients, on its own topics, ingest-stream running behind it. */
     private boolean httpIngest() throws InterruptedException {
-        String prefix = prefix(HttpIngestScenario.NAME, 0);
-        Map<String, String> settings = scenarioSettings(prefix, prefix + "ingest");
+        String prefix = context.prefix(HttpIngestScenario.NAME, 0);
+        Map<String, String> settings = context.scenarioSettings(prefix, prefix + "ingest");
         settings.putAll(options.meterflowSettings());
-        results.httpIngest = new HttpIngestScenario(settings, options.httpDuration(), workload.run(), out)
+        results.httpIngest = new HttpIngestScenario(settings, options.httpDuration(), context.workload.run(), out)
                 .measure(1, 16);
         writePartial();
         return results.httpIngest.checkPassed();
-    }
-
-    // ---- scenario plumbing ---------------------------------------------------------------------------------------------
-
-    /** Topic names of one scenario: every default name with the scenario's prefix. */
-    private Map<String, String> scenarioSettings(String prefix, String applicationId) {
-        Map<String, String> values = new HashMap<>();
-        values.put(StreamsAppConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        values.put(StreamsAppConfig.APPLICATION_ID, applicationId);
-        values.put(StreamsAppConfig.STATE_DIR, stateRoot.resolve(applicationId).toString());
-        values.put(StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(options.partitions()));
-        values.put("schema.registry.url", REGISTRY);
-        TopicNames defaults = TopicNames.defaults();
-        for (String name : List.of(defaults.usageEvents(), defaults.customerChanges(), defaults.customers(),
-                defaults.aliasBindings(), defaults.customerChangesRejected(), defaults.usageResolved(),
-                defaults.usageRejected(), defaults.usageExpired())) {
-            values.put(StreamsAppConfig.TOPIC_PREFIX + name, prefix + name);
-        }
-        return values;
-    }
-
-    private String prefix(String scenario, int round) {
-        return "bench-" + workload.run() + "-" + round + "-" + scenario + ".";
-    }
-
-    private void loadUsage(Topics topics, String label) {
-        try (KafkaProducer<byte[], byte[]> producer = kafka.loader()) {
-            double rate = Kafka.load(producer, topics.usageEvents(), expected.records(), workload::transactionId,
-                    workload::event, label, out);
-            loadRates.put(label, rate);
-        }
-    }
-
-    private final Map<String, Double> loadRates = new HashMap<>();
-
-    private static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static void awaitRunning(KafkaStreams streams, String what) throws InterruptedException {
-        await(() -> {
-            KafkaStreams.State state = streams.state();
-            if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
-                throw new IllegalStateException(what + " stopped: " + state);
-            }
-            return state == KafkaStreams.State.RUNNING;
-        }, Duration.ofMinutes(2), what + " to be RUNNING");
-    }
-
-    private Duration processingTimeout() {
-        return Duration.ofSeconds(120 + expected.records() / 2_000);
-    }
-
-    // ---- 1. the limit ------------------------------------------------------------------------------------------------
-
-    private ScenarioResult passThrough(int round) throws InterruptedException {
-        out.printf("%n[round %d] pass-through: usage-events copied to an output topic%n", round);
-        String prefix = prefix(PASS_THROUGH, round);
-        StreamsAppConfig config = StreamsAppConfig.from(Settings.of(scenarioSettings(prefix, prefix + "app")), "x");
-        Topics topics = Topics.create(config.topicNames(), config.serdeConfig());
-        String output = topics.usageEvents().name() + "-copy";
-        ensureTopics(List.of(TopicSpec.log(topics.usageEvents().name()), TopicSpec.log(output)));
-        memory.reset();
-        try (KafkaStreams streams = new KafkaStreams(PeerTopologies.passThrough(topics, output),
-                config.streamsProperties())) {
-            streams.start();
-            awaitRunning(streams, PASS_THROUGH);
-            streams.pause();
-            loadUsage(topics, PASS_THROUGH + " " + round);
-            try (KafkaConsumer<byte[], byte[]> reader = kafka.committedReader(List.of(output))) {
-                long started = System.nanoTime();
-                streams.resume();
-                long count = 0;
-                long lastAt = started;
-                long deadline = started + processingTimeout().toNanos();
-                while (count < expected.records() && System.nanoTime() < deadline) {
-                    int n = reader.poll(Duration.ofMillis(50)).count();
-                    if (n > 0) {
-                        count += n;
-                        lastAt = System.nanoTime();
-                    }
-                    progress(PASS_THROUGH, count, expected.records(), started);
-                }
-                double seconds = (lastAt - started) / 1e9;
-                boolean passed = count == expected.records();
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("peak_heap_used_bytes", memory.peakUsed());
-                return new ScenarioResult(PASS_THROUGH, round, expected.records(), count, seconds,
-                        loadRates.getOrDefault(PASS_THROUGH + " " + round, 0.0), passed,
-                        "copied " + count + " of " + expected.records() + " records", details);
-            }
-        }
-    }
-
-    private long lastProgress;
-
-    private void progress(String what, long done, long of, long startedNanos) {
-        long now = System.nanoTime();
-        if (now - lastProgress > 1_000_000_000L) {
-            lastProgress = now;
-            out.printf("  %s: %,d / %,d outputs after %.1f s%n", what, done, of, (now - startedNanos) / 1e9);
-        }
-    }
-
-    private void ensureTopics(List<TopicSpec> specs) {
-        try (Admin admin = kafka.admin()) {
-            TopicProvisioner.ensure(admin, specs.stream().filter(s -> !s.compacted()).toList(), options.partitions(),
-                    (short) -1);
-            TopicProvisioner.ensure(admin, specs.stream().filter(TopicSpec::compacted).toList(), options.partitions(),
-                    (short) -1);
-        }
-    }
-
-    // ---- 2. the naive peer ---------------------------------------------------------------------------------------------
-
-    private ScenarioResult naiveJoin(int round) throws InterruptedException {
-        out.printf("%n[round %d] naive join: usage re-keyed by identifier, joined with a KTable of alias-bindings%n",
-                round);
-        String prefix = prefix(NAIVE_JOIN, round);
-        StreamsAppConfig config = StreamsAppConfig.from(Settings.of(scenarioSettings(prefix, prefix + "app")), "x");
-        Topics topics = Topics.create(config.topicNames(), config.serdeConfig());
-        ensureTopics(List.of(TopicSpec.log(topics.usageEvents().name()), TopicSpec.log(topics.usageResolved().name()),
-                TopicSpec.compacted(topics.aliasBindings().name())));
-        // The bindings alias-sync would publish for the customers as created: each customer's ID and its alias.
-        int bindings = 0;
-        try (KafkaProducer<byte[], byte[]> producer = kafka.plain()) {
-            Serializer<AliasBinding> serializer = topics.aliasBindings().valueSerde().serializer();
-            String topic = topics.aliasBindings().name();
-            for (int k = 0; k < workload.customers(); k++) {
-                for (boolean own : new boolean[] {true, false}) {
-                    String identifier = own ? workload.customerId(k) : workload.alias(k);
-                    AliasBinding binding = AliasBinding.newBuilder().setAlias(identifier)
-                            .setCustomerId(workload.customerId(k)).setIsCustomerId(own).setArchived(false)
-                            .setChangeId("bench").setUpdatedAt(java.time.Instant.now()).build();
-                    producer.send(new ProducerRecord<>(topic, identifier.getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, binding)));
-                    bindings++;
-                }
-            }
-            producer.flush();
-        }
-        memory.reset();
-        try (KafkaStreams streams = new KafkaStreams(PeerTopologies.naiveJoin(topics), config.streamsProperties())) {
-            streams.start();
-            awaitRunning(streams, NAIVE_JOIN);
-            int expectedBindings = bindings;
-            await(() -> storeSize(streams) >= expectedBindings, Duration.ofMinutes(1), "the naive join's bindings table");
-            streams.pause();
-            loadUsage(topics, NAIVE_JOIN + " " + round);
-            long expectedOutputs = expected.records() - expected.lateRecords();
-            try (KafkaConsumer<byte[], byte[]> reader = kafka.committedReader(List.of(topics.usageResolved().name()))) {
-                long started = System.nanoTime();
-                streams.resume();
-                long count = 0;
-                long lastAt = started;
-                long deadline = started + processingTimeout().toNanos();
-                // Until the expected count, then 3 s more so that an excess would be seen; or 15 s without output.
-                while (System.nanoTime() < deadline) {
-                    int n = reader.poll(Duration.ofMillis(50)).count();
-                    long now = System.nanoTime();
-                    if (n > 0) {
-                        count += n;
-                        lastAt = now;
-                    }
-                    if (count >= expectedOutputs && n == 0 && now - lastAt > 3_000_000_000L) {
-                        break;
-                    }
-                    if (now - lastAt > 15_000_000_000L) {
-                        break;
-                    }
-                    progress(NAIVE_JOIN, count, expectedOutputs, started);
-                }
-                double seconds = (lastAt - started) / 1e9;
-                long dropped = expected.records() - count;
-                boolean passed = dropped == expected.lateRecords();
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("dropped", dropped);
-                details.put("records_under_unknown_aliases", expected.lateRecords());
-                details.put("duplicates_passed_through", expected.duplicates());
-                details.put("peak_heap_used_bytes", memory.peakUsed());
-                return new ScenarioResult(NAIVE_JOIN, round, expected.records(), count, seconds,
-                        loadRates.getOrDefault(NAIVE_JOIN + " " + round, 0.0), passed,
-                        "joined " + count + ", dropped " + dropped + " (records under aliases unknown when joined: "
-                                + expected.lateRecords() + "); its " + expected.duplicates()
-                                + " duplicates were counted twice", details);
-            }
-        }
-    }
-
-    private static long storeSize(KafkaStreams streams) {
-        try {
-            ReadOnlyKeyValueStore<String, AliasBinding> store = streams.store(StoreQueryParameters.fromNameAndType(
-                    PeerTopologies.NAIVE_BINDINGS_STORE, QueryableStoreTypes.keyValueStore()));
-            long n = 0;
-            try (KeyValueIterator<String, AliasBinding> all = store.all()) {
-                while (all.hasNext()) {
-                    all.next();
-                    n++;
-                }
-            }
-            return n;
-        } catch (RuntimeException e) {
-            return -1;
-        }
-    }
-
-    // ---- 3. Meterflow --------------------------------------------------------------------------------------------------
-
-    private ScenarioResult meterflow(int round, boolean withLatencyAndReplay) throws InterruptedException {
-        out.printf("%n[round %d] meterflow: alias-sync + ingest-stream; late aliases attached and aliases moved"
-                + " mid-run%n", round);
-        String prefix = prefix(METERFLOW, round);
-        Map<String, String> shared = scenarioSettings(prefix, prefix + "alias-sync");
-        shared.putAll(options.meterflowSettings());
-        AliasSyncConfig aliasConfig = AliasSyncConfig.from(Settings.of(shared));
-        Map<String, String> ingestSettings = scenarioSettings(prefix, prefix + "ingest");
-        ingestSettings.putAll(options.meterflowSettings());
-        IngestConfig ingestConfig = IngestConfig.from(Settings.of(ingestSettings));
-        Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
-        MeterRegistry registry = new SimpleMeterRegistry();
-        Map<String, Object> details = new LinkedHashMap<>();
-        AliasSyncApp aliasSync = null;
-        IngestApp ingest = null;
-        try {
-            aliasSync = startAliasSync(aliasConfig, registry);
-            try (KafkaProducer<byte[], byte[]> producer = kafka.prompt()) {
-                for (int k = 0; k < workload.customers(); k++) {
-                    send(producer, topics, workload.created(k));
-                }
-                producer.flush();
-            }
-            long bindingCount = 2L * workload.customers();
-            try (BindingsWatcher watcher = new BindingsWatcher(topics)) {
-                watcher.await(w -> w.bound() >= bindingCount, "alias-sync to bind " + bindingCount + " identifiers");
-            }
-            ingest = startIngest(ingestConfig, registry);
-            // Every task holds its own copy of each binding: wait until the replicas are complete, as in steady state.
-            await(() -> sum(registry, IngestMetrics.BINDING_CHANGES, "change", "bound")
-                    >= bindingCount * options.partitions(), Duration.ofMinutes(1), "ingest-stream's binding replicas");
-            ingest.streams().pause();
-            memory.reset();
-            loadUsage(topics, METERFLOW + " " + round);
-            UsageTracker tracker = new UsageTracker(topics);
-            MidRunChanges changes = new MidRunChanges(topics);
-            long started;
-            long lastAt;
-            try (KafkaConsumer<byte[], byte[]> reader = kafka.committedReader(List.of(topics.usageResolved().name()))) {
-                started = System.nanoTime();
-                lastAt = started;
-                ingest.streams().resume();
-                long deadline = started + processingTimeout().toNanos();
-                long halfOfBound = (expected.unique() - expected.lateUnique()) / 2;
-                while (!tracker.complete() && System.nanoTime() < deadline && ingest.isRunning()) {
-                    int n = tracker.accept(reader.poll(Duration.ofMillis(50)));
-                    if (n > 0) {
-                        lastAt = System.nanoTime();
-                    }
-                    if (!changes.started() && tracker.netOne() >= halfOfBound) {
-                        changes.start(started);
-                    }
-                    progress(METERFLOW, tracker.netOne(), expected.unique(), started);
-                }
-                double seconds = (lastAt - started) / 1e9;
-                changes.join();
-                long peakHeap = memory.peakUsed();
-                long peakAfterGc = memory.peakAfterGc();
-                // Settle: read anything committed after completion, so that an excess record would be seen.
-                long quietUntil = System.nanoTime() + 2_000_000_000L;
-                while (System.nanoTime() < quietUntil) {
-                    tracker.accept(reader.poll(Duration.ofMillis(100)));
-                }
-                String check = countCheck(registry, tracker, details);
-                boolean passed = check.startsWith("OK");
-                details.put("mid_run_changes", changes.describe());
-                details.put("peak_heap_used_bytes", peakHeap);
-                details.put("peak_heap_after_gc_bytes", peakAfterGc);
-                details.put("rss_bytes_after_scenario", MemorySampler.procStatus("VmRSS"));
-                ScenarioResult result = new ScenarioResult(METERFLOW, round, expected.records(), tracker.records(),
-                        seconds, loadRates.getOrDefault(METERFLOW + " " + round, 0.0), passed, check, details);
-                if (withLatencyAndReplay) {
-                    if (!options.latencyDuration().isZero()) {
-                        results.latency = latency(reader, topics, options.latencyRate() > 0
-                                ? options.latencyRate() : result.eventsPerSecond() / 2);
-                    }
-                    if (options.parked() > 0) {
-                        results.replay = replay(reader, topics, registry, options.parked());
-                    }
-                    results.meterflowPeakHeapUsedBytes = memory.peakUsed();
-                    results.meterflowPeakHeapAfterGcBytes = memory.peakAfterGc();
-                }
-                return result;
-            } finally {
-                changes.close();
-            }
-        } finally {
-            if (ingest != null) {
-                ingest.close();
-            }
-            if (aliasSync != null) {
-                aliasSync.close();
-            }
-        }
-    }
-
-    /**
-     * Starts alias-sync and waits until it runs. (Both apps wait for the topics they create to be visible before
-     * they start, so a first rebalance no longer meets a missing source topic and no retry is needed here.)
-     */
-    private AliasSyncApp startAliasSync(AliasSyncConfig config, MeterRegistry registry) throws InterruptedException {
-        AliasSyncApp app = new AliasSyncApp(config, registry);
-        try {
-            app.start();
-            awaitRunning(app.streams(), "alias-sync");
-            return app;
-        } catch (RuntimeException | InterruptedException e) {
-            app.close();
-            throw e;
-        }
-    }
-
-    private IngestApp startIngest(IngestConfig config, MeterRegistry registry) throws InterruptedException {
-        IngestApp app = new IngestApp(config, registry);
-        try {
-            app.start();
-            awaitRunning(app.streams(), "ingest-stream");
-            return app;
-        } catch (RuntimeException | InterruptedException e) {
-            app.close();
-            throw e;
-        }
-    }
-
-    private void send(KafkaProducer<byte[], byte[]> producer, Topics topics, CustomerChange change) {
-        String topic = topics.customerChanges().name();
-        producer.send(new ProducerRecord<>(topic, change.getCustomerId().getBytes(StandardCharsets.UTF_8),
-                topics.customerChanges().valueSerde().serializer().serialize(topic, change)));
-    }
-
-    static double sum(MeterRegistry registry, String name, String tag, String value) {
-        return registry.find(name).tag(tag, value).counters().stream().mapToDouble(Counter::count).sum();
-    }
-
-    static double sum(MeterRegistry registry, String name) {
-        return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
-    }
-
-    /**
-     * Every input accounted for: the counters' outcomes add up to the records read, and usage-resolved nets exactly
-     * one ASSIGN for every distinct transaction ID, with moved usage at its new customer.
-     */
-    private String countCheck(MeterRegistry registry, UsageTracker tracker, Map<String, Object> details) {
-        long attributed = Math.round(sum(registry, IngestMetrics.OUTCOMES, "outcome", "attributed"));
-        long pending = Math.round(sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending"));
-        long duplicate = Math.round(sum(registry, IngestMetrics.OUTCOMES, "outcome", "duplicate"));
-        long rejected = Math.round(sum(registry, IngestMetrics.OUTCOMES, "outcome", "rejected"));
-        long replayed = Math.round(sum(registry, IngestMetrics.REPLAYED));
-        long expired = Math.round(sum(registry, IngestMetrics.EXPIRED));
-        long reassigned = Math.round(sum(registry, IngestMetrics.REASSIGNED));
-        long stillParked = pending - replayed - expired;
-        details.put("outcome_attributed", attributed);
-        details.put("outcome_pending", pending);
-        details.put("outcome_duplicate", duplicate);
-        details.put("outcome_rejected", rejected);
-        details.put("replayed", replayed);
-        details.put("reassigned", reassigned);
-        details.put("expired", expired);
-        details.put("still_parked", stillParked);
-        details.put("resolved_records", tracker.resolutions());
-        details.put("transaction_ids_netting_one", tracker.netOne());
-        details.put("transaction_ids_netting_other", tracker.netOther());
-        details.put("moved_usage_at_new_customer", tracker.movedAtTarget());
-        details.put("unexpected_records", tracker.unexpected());
-        long read = attributed + pending + duplicate + rejected;
-        List<String> problems = new ArrayList<>();
-        if (read != expected.records()) {
-            problems.add("outcomes add up to " + read + ", not " + expected.records());
-        }
-        if (duplicate != expected.duplicates()) {
-            problems.add(duplicate + " duplicates counted, " + expected.duplicates() + " sent");
-        }
-        if (tracker.netOne() != expected.unique()) {
-            problems.add(tracker.netOne() + " of " + expected.unique() + " transaction IDs net one ASSIGN");
-        }
-        if (tracker.netOther() != 0) {
-            problems.add(tracker.netOther() + " transaction IDs net other than one");
-        }
-        if (tracker.movedAtTarget() != expected.movingUnique()) {
-            problems.add(tracker.movedAtTarget() + " of " + expected.movingUnique() + " moved events at the new customer");
-        }
-        if (tracker.unexpected() != 0) {
-            problems.add(tracker.unexpected() + " records for unknown transaction IDs");
-        }
-        String figures = String.format("%d records = %d attributed + %d replayed + %d expired + %d still parked"
-                        + " + %d duplicates + %d rejected; %d of %d transaction IDs net exactly one ASSIGN"
-                        + " (%d moved events at their new customer)", expected.records(), attributed, replayed,
-                expired, stillParked, duplicate, rejected, tracker.netOne(), expected.unique(),
-                tracker.movedAtTarget());
-        return (problems.isEmpty() ? "OK: " : "MISMATCH (" + String.join("; ", problems) + "): ") + figures;
-    }
-
-    /** Follows usage-resolved for the throughput records: net ASSIGN − RETRACT per transaction ID. */
-    private final class UsageTracker {
-        private final Deserializer<ResolvedUsage> reader;
-        private final byte[] net;
-        private final BitSet movedAtTarget = new BitSet();
-        private final Map<String, Long> resolutions = new LinkedHashMap<>();
-        private final Map<Resolution, Long> assigns = new EnumMap<>(Resolution.class);
-        private long netOne;
-        private long records;
-        private long unexpected;
-
-        UsageTracker(Topics topics) {
-            this.reader = topics.usageResolved().valueSerde().deserializer();
-            this.net = new byte[Math.toIntExact(expected.records())];
-        }
-
-        int accept(Iterable<ConsumerRecord<byte[], byte[]>> batch) {
-            int n = 0;
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                n++;
-                accept(reader.deserialize(record.topic(), record.value()));
-            }
-            return n;
-        }
-
-        void accept(ResolvedUsage usage) {
-            long i = workload.indexOf(usage.getTransactionId());
-            if (i < 0) {
-                return; // latency and replay records are counted by their phases
-            }
-            records++;
-            if (i >= net.length || Workload.isDuplicate(i)) {
-                unexpected++;
-                return;
-            }
-            int idx = (int) i;
-            boolean assign = usage.getKind() == UsageKind.ASSIGN;
-            resolutions.merge(assign ? "ASSIGN " + usage.getResolution() : "RETRACT", 1L, Long::sum);
-            if (net[idx] == 1) {
-                netOne--;
-            }
-            net[idx] += assign ? 1 : -1;
-            if (net[idx] == 1) {
-                netOne++;
-            }
-            if (assign && workload.underMovingAlias(i) && usage.getCustomerId().equals(workload.finalCustomer(i))) {
-                movedAtTarget.set(idx);
-            }
-        }
-
-        boolean complete() {
-            return netOne == expected.unique() && movedAtTarget.cardinality() == expected.movingUnique();
-        }
-
-        long netOne() {
-            return netOne;
-        }
-
-        long netOther() {
-            long other = 0;
-            for (int i = 0; i < net.length; i++) {
-                if (!Workload.isDuplicate(i) && net[i] != 1) {
-                    other++;
-                }
-            }
-            return other;
-        }
-
-        long movedAtTarget() {
-            return movedAtTarget.cardinality();
-        }
-
-        long records() {
-            return records;
-        }
-
-        long unexpected() {
-            return unexpected;
-        }
-
-        Map<String, Long> resolutions() {
-            return resolutions;
-        }
-    }
-
-    /** Reads alias-bindings (read_committed) and keeps the latest binding of each identifier. */
-    private final class BindingsWatcher implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Deserializer<AliasBinding> reader;
-        private final Map<String, AliasBinding> latest = new HashMap<>();
-
-        BindingsWatcher(Topics topics) {
-            consumer = kafka.committedReader(List.of(topics.aliasBindings().name()));
-            reader = topics.aliasBindings().valueSerde().deserializer();
-        }
-
-        long bound() {
-            return latest.values().stream().filter(b -> b != null).count();
-        }
-
-        AliasBinding get(String identifier) {
-            return latest.get(identifier);
-        }
-
-        void await(java.util.function.Predicate<BindingsWatcher> condition, String what) {
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (!condition.test(this)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out waiting for " + what);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    latest.put(new String(record.key(), StandardCharsets.UTF_8),
-                            record.value() == null ? null : reader.deserialize(record.topic(), record.value()));
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
-    }
-
-    /**
-     * The mid-run customer changes, on their own thread while usage is consumed: late aliases attached (their parked
-     * usage is replayed), then the moving aliases released by their customers and, once alias-sync has released
-     * them, claimed by their new customers (a claim before the release would be refused as ALIAS_IN_USE).
-     */
-    private final class MidRunChanges implements AutoCloseable {
-        private final Topics topics;
-        private Thread thread;
-        private final AtomicReference<String> outcome = new AtomicReference<>("not started");
-        private volatile long startedAfterNanos;
-        private volatile long attachSentNanos;
-        private volatile long movesClaimedNanos;
-
-        MidRunChanges(Topics topics) {
-            this.topics = topics;
-        }
-
-        boolean started() {
-            return thread != null;
-        }
-
-        void start(long scenarioStart) {
-            startedAfterNanos = System.nanoTime() - scenarioStart;
-            thread = new Thread(() -> {
-                try (KafkaProducer<byte[], byte[]> producer = kafka.prompt();
-                     BindingsWatcher watcher = new BindingsWatcher(topics)) {
-                    long t0 = System.nanoTime();
-                    for (int l = 0; l < workload.lateAliases(); l++) {
-                        send(producer, topics, workload.aliasesSet(l, false));
-                    }
-                    int c = workload.customers();
-                    int m = workload.movingAliases();
-                    for (int k = c - m; k < c; k++) {
-                        send(producer, topics, workload.aliasesSet(k, true));
-                    }
-                    producer.flush();
-                    attachSentNanos = System.nanoTime() - t0;
-                    watcher.await(w -> {
-                        for (int k = c - m; k < c; k++) {
-                            if (w.get(workload.alias(k)) != null || !w.latest.containsKey(workload.alias(k))) {
-                                return false;
-                            }
-                        }
-                        return true;
-                    }, "alias-sync to release the moving aliases");
-                    for (int k = c - 2 * m; k < c - m; k++) {
-                        send(producer, topics, workload.aliasesSet(k, true));
-                    }
-                    producer.flush();
-                    movesClaimedNanos = System.nanoTime() - t0;
-                    outcome.set("sent");
-                } catch (RuntimeException e) {
-                    outcome.set("failed: " + e);
-                }
-            }, "benchmark-mid-run-changes");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void join() throws InterruptedException {
-            if (thread != null) {
-                thread.join(Duration.ofMinutes(2).toMillis());
-            }
-        }
-
-        String describe() {
-            return String.format("%s: %d late aliases attached and %d aliases released %.1f s after the start;"
-                            + " their new customers claimed them %.1f s later", outcome.get(), workload.lateAliases(),
-                    workload.movingAliases(), startedAfterNanos / 1e9, movesClaimedNanos / 1e9);
-        }
-
-        @Override
-        public void close() {
-            if (thread != null) {
-                thread.interrupt();
-            }
-        }
-    }
-
-    // ---- latency at half load ------------------------------------------------------------------------------------------
-
-    private LatencyResult latency(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate)
-            throws InterruptedException {
-        Duration duration = options.latencyDuration();
-        out.printf("%n  latency: paced producer at %,.0f events/s (" + (options.latencyRate() > 0 ? "--latency-rate"
-                : "half the measured rate") + ") for %d s, bound"
-                + " identifiers, keyed by transaction ID%n", rate, duration.toSeconds());
-        String latencyPrefix = run + "-lat-";
-        AtomicLong sent = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread producerThread = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> producer = kafka.prompt()) {
-                Serializer<io.meterflow.schemas.UsageEvent> serializer = topics.usageEvents().valueSerde().serializer();
-                String topic = topics.usageEvents().name();
-                long intervalNanos = (long) (1e9 / rate);
-                long start = System.nanoTime();
-                long end = start + duration.toNanos();
-                for (long j = 0; ; j++) {
-                    long due = start + j * intervalNanos;
-                    if (due >= end) {
-                        break;
-                    }
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    int k = (int) (j % workload.customers());
-                    String identifier = j % 3 == 0 ? workload.customerId(k) : workload.alias(k);
-                    String id = latencyPrefix + j;
-                    producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, workload.event(id, identifier, j))));
-                    sent.incrementAndGet();
-                }
-                producer.flush();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            }
-        }, "benchmark-paced-producer");
-        memory.reset();
-        producerThread.start();
-        Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
-        long[] endToEnd = new long[(int) Math.min(Integer.MAX_VALUE - 8, rate * duration.toSeconds() + 1000)];
-        long[] toResolved = new long[endToEnd.length];
-        int received = 0;
-        long deadline = Long.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
-            var batch = reader.poll(Duration.ofMillis(5));
-            long now = System.currentTimeMillis();
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                ResolvedUsage usage = deserializer.deserialize(record.topic(), record.value());
-                if (usage.getTransactionId().startsWith(latencyPrefix) && received < endToEnd.length) {
-                    endToEnd[received] = now - usage.getIngestedAt().toEpochMilli();
-                    toResolved[received] = usage.getResolvedAt().toEpochMilli() - usage.getIngestedAt().toEpochMilli();
-                    received++;
-                }
-            }
-            if (!producerThread.isAlive()) {
-                if (deadline == Long.MAX_VALUE) {
-                    deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-                }
-                if (received >= sent.get()) {
-                    break;
-                }
-            }
-        }
-        producerThread.join();
-        if (failure.get() != null) {
-            throw new IllegalStateException("the paced producer failed", failure.get());
-        }
-        LatencyResult result = new LatencyResult(rate, sent.get() / (double) duration.toSeconds(), sent.get(), received,
-                Percentiles.of(Arrays.copyOf(endToEnd, received)), Percentiles.of(Arrays.copyOf(toResolved, received)),
-                memory.peakUsed());
-        out.printf("  latency: %d sent, %d attributed; commit-visible p50 %d ms, p99 %d ms, max %d ms%n",
-                result.sent(), result.received(), result.endToEnd().p50(), result.endToEnd().p99(),
-                result.endToEnd().max());
-        return result;
-    }
-
-    record LatencyResult(double offeredRate, double achievedRate, long sent, long received, Percentiles endToEnd,
-                         Percentiles toResolvedAt, long peakHeapUsedBytes) {
-    }
-
-    record Percentiles(long p50, long p99, long max) {
-        static Percentiles of(long[] values) {
-            if (values.length == 0) {
-                return new Percentiles(-1, -1, -1);
-            }
-            Arrays.sort(values);
-            return new Percentiles(values[(int) Math.floor(0.50 * (values.length - 1))],
-                    values[(int) Math.floor(0.99 * (values.length - 1))], values[values.length - 1]);
-        }
-    }
-
-    // ---- replay rate ---------------------------------------------------------------------------------------------------
-
-    private ReplayResult replay(KafkaConsumer<byte[], byte[]> reader, Topics topics, MeterRegistry registry, long parked)
-            throws InterruptedException {
-        String alias = "parked." + run + "@example.com";
-        out.printf("%n  replay: %,d events parked under %s, then the alias is attached%n", parked, alias);
-        memory.reset();
-        long parkStart = System.nanoTime();
-        double pendingBefore = sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending");
-        parkUnder(topics, alias, parked, "parked");
-        await(() -> {
-            double now = sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending") - pendingBefore;
-            progress("parked", (long) now, parked, parkStart);
-            return now >= parked;
-        }, Duration.ofSeconds(300 + parked / 1000), parked + " events to be parked");
-        double parkSeconds = (System.nanoTime() - parkStart) / 1e9;
-        // Let the last parking transaction commit before the alias is attached.
-        Thread.sleep(500);
-        String customer = UUID.nameUUIDFromBytes((run + "/replay").getBytes(StandardCharsets.UTF_8)).toString();
-        Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
-        long replayed = 0;
-        long attachAt;
-        long firstAt = 0;
-        long lastAt = 0;
-        try (KafkaProducer<byte[], byte[]> producer = kafka.prompt()) {
-            attachAt = System.nanoTime();
-            send(producer, topics, CustomerChanges.created(customer, "Replay customer", List.of(alias)));
-            producer.flush();
-        }
-        long deadline = attachAt + Duration.ofSeconds(120 + parked / 2_000).toNanos();
-        while (replayed < parked && System.nanoTime() < deadline) {
-            var batch = reader.poll(Duration.ofMillis(20));
-            long now = System.nanoTime();
-            for (ConsumerRecord<byte[], byte[]> record : batch) {
-                ResolvedUsage usage = deserializer.deserialize(record.topic(), record.value());
-                if (usage.getResolution() == Resolution.REPLAYED && alias.equals(usage.getIdentifier())) {
-                    if (replayed++ == 0) {
-                        firstAt = now;
-                    }
-                    lastAt = now;
-                }
-            }
-            progress("replayed", replayed, parked, attachAt);
-        }
-        ReplayResult result = new ReplayResult(parked, parkSeconds, replayed, (lastAt - attachAt) / 1e9,
-                (lastAt - firstAt) / 1e9, memory.peakUsed(), memory.peakAfterGc(),
-                (double) registry.find(PendingGauges.PENDING).gauges().stream().mapToDouble(Gauge::value).sum());
-        out.printf("  replay: %,d of %,d replayed in %.2f s from the attach (%,.0f events/s)%n", replayed, parked,
-                result.secondsFromAttach(), result.ratePerSecond());
-        return result;
-    }
-
-    private void parkUnder(Topics topics, String alias, long count, String label) {
-        String idPrefix = run + "-" + label + "-";
-        try (KafkaProducer<byte[], byte[]> producer = kafka.loader()) {
-            Kafka.load(producer, topics.usageEvents(), count, i -> idPrefix + i,
-                    i -> workload.event(idPrefix + i, alias, i), label + " events", out);
-        }
-    }
-
-    /**
-     * @param parked             events parked under the alias
-     * @param parkSeconds        from the start of loading until ingest-stream had parked them all
-     * @param replayed           REPLAYED records seen
-     * @param secondsFromAttach  from sending the customer change that attaches the alias to the last REPLAYED record
-     * @param secondsFirstToLast from the first to the last REPLAYED record
-     */
-    record ReplayResult(long parked, double parkSeconds, long replayed, double secondsFromAttach,
-                        double secondsFirstToLast, long peakHeapUsedBytes, long peakHeapAfterGcBytes,
-                        double pendingGaugeAtEnd) {
-        double ratePerSecond() {
-            return secondsFromAttach > 0 ? replayed / secondsFromAttach : 0;
-        }
-    }
-
-    // ---- heap check ----------------------------------------------------------------------------------------------------
-
-    /** The separate run: park {@code --heap-check} events under one alias and report the heap it took. */
-    private boolean heapCheck() throws InterruptedException {
-        long count = options.heapCheck();
-        out.printf("Heap check: %,d events parked under one alias (max heap %,d MB)%n", count,
-                MemorySampler.maxHeap() >> 20);
-        String prefix = prefix("heap", 1);
-        IngestConfig ingestConfig = IngestConfig.from(Settings.of(scenarioSettings(prefix, prefix + "ingest")));
-        Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
-        MeterRegistry registry = new SimpleMeterRegistry();
-        memory.reset();
-        try (IngestApp ingest = startIngest(ingestConfig, registry)) {
-            long start = System.nanoTime();
-            parkUnder(topics, "heap-check." + run + "@example.com", count, "heap");
-            await(() -> {
-                double now = sum(registry, IngestMetrics.OUTCOMES, "outcome", "pending");
-                progress(String.format("parked (peak heap in use %d MB, after GC %d MB, RSS %d MB)",
-                        memory.peakUsed() >> 20, memory.peakAfterGc() >> 20,
-                        MemorySampler.procStatus("VmRSS") >> 20), (long) now, count, start);
-                return now >= count;
-            }, Duration.ofSeconds(600 + count / 1000), count + " events to be parked");
-            results.heapCheck = new HeapCheckResult(count, (System.nanoTime() - start) / 1e9, MemorySampler.maxHeap(),
-                    memory.peakUsed(), memory.peakAfterGc(), MemorySampler.procStatus("VmHWM"), ingest.isRunning());
-            out.println("  " + results.heapCheck);
-            return ingest.isRunning();
-        }
-    }
-
-    record HeapCheckResult(long parked, double seconds, long maxHeapBytes, long peakHeapUsedBytes,
-                           long peakHeapAfterGcBytes, long rssPeakBytes, boolean stillRunning) {
     }
 
     private static void deleteQuietly(Path root) {

@@ -41,7 +41,7 @@ final class HttpIngestScenario {
 
     /** One measured run with {@code connections} clients. */
     record Run(int connections, double seconds, long requests, long events, long failed,
-               Benchmark.Percentiles requestMs) {
+               ScenarioContext.Percentiles requestMs) {
         double eventsPerSecond() {
             return seconds > 0 ? events / seconds : 0;
         }
@@ -124,7 +124,7 @@ final class HttpIngestScenario {
         long[] all = latencies.stream().flatMapToLong(java.util.Arrays::stream).toArray();
         long ok = requests.get() - failed.get();
         return new Run(connections, seconds, requests.get(), ok * EVENTS_PER_REQUEST, failed.get(),
-                Benchmark.Percentiles.of(all));
+                ScenarioContext.Percentiles.of(all));
     }
 
     /** One client: its own HttpClient (one kept-alive connection), sending until the deadline. */
@@ -170,7 +170,7 @@ final class HttpIngestScenario {
     }
 
     private static double outcomes(MeterRegistry registry) {
-        return Benchmark.sum(registry, IngestMetrics.OUTCOMES);
+        return ScenarioContext.sum(registry, IngestMetrics.OUTCOMES);
     }
 
     private static void awaitRunning(IngestApp app) throws InterruptedException {

@@ -29,9 +29,9 @@ final class Results {
     String broker;
     Workload.Expected expected;
     final List<ScenarioResult> scenarios = new ArrayList<>();
-    Benchmark.LatencyResult latency;
-    Benchmark.ReplayResult replay;
-    Benchmark.HeapCheckResult heapCheck;
+    LatencyScenario.LatencyResult latency;
+    ReplayScenario.ReplayResult replay;
+    HeapCheckScenario.HeapCheckResult heapCheck;
     HttpIngestScenario.Result httpIngest;
     long meterflowPeakHeapUsedBytes;
     long meterflowPeakHeapAfterGcBytes;
@@ -58,7 +58,7 @@ final class Results {
     List<Double> ratios(String peer) {
         List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++) {
-            Optional<ScenarioResult> meterflow = find(Benchmark.METERFLOW, round);
+            Optional<ScenarioResult> meterflow = find(MeterflowScenario.NAME, round);
             Optional<ScenarioResult> other = find(peer, round);
             if (meterflow.isPresent() && other.isPresent() && other.get().eventsPerSecond() > 0) {
                 ratios.add(meterflow.get().eventsPerSecond() / other.get().eventsPerSecond());
@@ -134,8 +134,8 @@ final class Results {
                     s.scenario(), s.inputs(), s.outputs(), s.seconds(), s.eventsPerSecond(),
                     s.loadRate(), (s.checkPassed() ? "passed: " : "FAILED: ") + s.check()));
         }
-        List<Double> vsLimit = ratios(Benchmark.PASS_THROUGH);
-        List<Double> vsNaive = ratios(Benchmark.NAIVE_JOIN);
+        List<Double> vsLimit = ratios(PassThroughScenario.NAME);
+        List<Double> vsNaive = ratios(NaiveJoinScenario.NAME);
         md.append("\n| ratio | per round |\n|---|---|\n");
         md.append("| Meterflow / pass-through | ").append(ratioList(vsLimit)).append(" |\n");
         md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n\n");
@@ -207,7 +207,7 @@ final class Results {
                     run.connections(), run.seconds(), run.requests(), run.eventsPerSecond(), run.failed(),
                     run.requestMs().p50(), run.requestMs().p99()));
         }
-        scenarios.stream().filter(r -> r.scenario().equals(Benchmark.METERFLOW)).reduce((a, b) -> b)
+        scenarios.stream().filter(r -> r.scenario().equals(MeterflowScenario.NAME)).reduce((a, b) -> b)
                 .ifPresent(last -> md.append(String.format(Locale.ROOT, "%nKafka side in the same run (round %d):"
                         + " the benchmark's Kafka producer loaded usage-events at %,.0f records/s; Meterflow processed"
                         + " %,.0f events/s.%n", last.round(), last.loadRate(), last.eventsPerSecond())));
@@ -257,8 +257,8 @@ final class Results {
             rows.add(row);
         }
         root.put("scenarios", rows);
-        root.put("ratio_meterflow_over_pass_through", ratios(Benchmark.PASS_THROUGH));
-        root.put("ratio_meterflow_over_naive_join", ratios(Benchmark.NAIVE_JOIN));
+        root.put("ratio_meterflow_over_pass_through", ratios(PassThroughScenario.NAME));
+        root.put("ratio_meterflow_over_naive_join", ratios(NaiveJoinScenario.NAME));
         if (latency != null) {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("offered_rate", Math.round(latency.offeredRate()));

@@ -27,7 +27,7 @@ class BenchmarkIntegrationTest {
 
         Results results = benchmark.results;
         assertThat(results.scenarios).extracting(ScenarioResult::scenario)
-                .containsExactly(Benchmark.PASS_THROUGH, Benchmark.NAIVE_JOIN, Benchmark.METERFLOW);
+                .containsExactly(PassThroughScenario.NAME, NaiveJoinScenario.NAME, MeterflowScenario.NAME);
         ScenarioResult passThrough = results.scenarios.get(0);
         ScenarioResult naive = results.scenarios.get(1);
         ScenarioResult meterflow = results.scenarios.get(2);
