@@ -69,7 +69,8 @@ final class HttpIngestScenario {
         MeterRegistry registry = new SimpleMeterRegistry();
         IngestApp ingest = new IngestApp(IngestConfig.from(Settings.of(settings)), registry);
         HttpService http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 1 << 20, 32);
-        try (UsageApi api = UsageApi.install(http, ingest, Set.of(TOKEN), CustomerNames.none())) {
+        UsageApi api = UsageApi.install(http, ingest, Set.of(TOKEN), CustomerNames.none());
+        try {
             ingest.start();
             awaitRunning(ingest);
             http.start();
@@ -96,6 +97,7 @@ final class HttpIngestScenario {
             return new Result(runs, accepted, outcomes, passed, check);
         } finally {
             http.close();
+            api.close();
             ingest.close();
         }
     }
