@@ -157,6 +157,15 @@ class HttpErrorAnswersTest {
     }
 
     @Test
+    void answersABodyOfWhitespaceOrWithTrailingContentWith400() throws IOException {
+        for (String body : new String[] {"   ", "{\"a\":1} {\"b\":2}", "{\"a\":1} x"}) {
+            RawHttp.Answer answer = exchange("POST /v1/json HTTP/1.1\r\nHost: x\r\n" + AUTH + "Content-Length: "
+                    + body.length() + "\r\n\r\n" + body);
+            assertJsonError(answer, 400);
+        }
+    }
+
+    @Test
     void answersAHandlersStackOverflowWith500AndLogsIt() throws IOException {
         RawHttp.Answer answer = exchange("GET /v1/recursion HTTP/1.1\r\nHost: x\r\n" + AUTH + "\r\n");
         assertJsonError(answer, 500);
