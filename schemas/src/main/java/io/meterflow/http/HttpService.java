@@ -312,17 +312,23 @@ public final class HttpService implements AutoCloseable {
 
         private void selectRoute(String[] path) {
             boolean pathKnown = false;
+            boolean openPath = false;
             for (Route candidate : routes) {
                 Map<String, String> matched = match(candidate.segments(), path);
                 if (matched == null) {
                     continue;
                 }
                 pathKnown = true;
+                openPath |= !candidate.authenticated();
                 if (candidate.method().equals(method) || (method.equals("HEAD") && candidate.method().equals("GET"))) {
                     route = candidate;
                     params = matched;
                     return;
                 }
+            }
+            if (!openPath) {
+                // 404 and 405 would tell a caller without a token which routes exist: it gets the same 401 as on one.
+                authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
             }
             throw pathKnown ? new HttpError(405, "method " + method + " is not allowed on " + rawPath())
                     : HttpError.notFound("no such endpoint: " + method + " " + rawPath());
