@@ -361,6 +361,15 @@ public final class HttpService implements AutoCloseable {
          * Synchronized with {@link #bodyTimedOut} so that a timeout never answers while a read is under way.
          */
         private synchronized void readBody() {
+            try {
+                readAvailable();
+            } catch (RuntimeException e) {
+                LOG.error("{} {}: reading the request body failed", method, rawPath(), e);
+                finish(error(500, "internal error; the server log has the details"), true);
+            }
+        }
+
+        private void readAvailable() {
             while (!finished.get()) {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
