@@ -40,7 +40,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
@@ -115,7 +114,7 @@ public final class HttpService implements AutoCloseable {
         this.tokens = bearerTokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
         this.limits = limits;
         this.apiPermits = new Semaphore(limits.maxConcurrentRequests());
-        server.setHandler(new GracefulHandler(new Dispatcher()));
+        server.setHandler(new Dispatcher());
     }
 
     /**
@@ -143,6 +142,9 @@ public final class HttpService implements AutoCloseable {
         threads.setDaemon(true);
         threads.setStopTimeout(STOP_TIMEOUT_MS);
         Server server = new Server(threads);
+        // Stopping waits, up to this, for the connector's graceful shutdown: no new connections, answers with
+        // Connection: close, idle connections closed. Jetty's GracefulHandler is not used: it would answer 503 to
+        // a readiness check that arrives meanwhile, where the apps' own "stopping" answer says more.
         server.setStopTimeout(STOP_TIMEOUT_MS);
         server.setErrorHandler(new JsonErrorHandler());
 
