@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -60,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes that need a token are API routes: at most {@link HttpLimits#maxConcurrentRequests()} of them are handled
  * at once, and beyond that the answer is 503 with {@code Retry-After: 1} at once, never a queue. Open routes (health,
- * metrics, the API description) are not counted and have threads of their own, so they keep answering while the API
- * is saturated. A request to any path that is not an open route is authenticated before anything else, so that
+ * metrics, the API description) are not counted, and the pool has threads beyond the API's for them, so they keep
+ * answering while the API is saturated. A request to any path that is not an open route is authenticated before anything else, so that
  * routes cannot be discovered without a token.
  *
  * <p>Answers go out with TCP_NODELAY and with headers and body in one write, so a kept-alive connection does not wait
@@ -101,15 +100,18 @@ public final class HttpService implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final QueuedThreadPool threads;
-    private final List<Route> routes = new CopyOnWriteArrayList<>();
+    /** Sorted so that the first match wins; replaced whole, so a request never sees a list being rebuilt. */
+    private volatile List<Route> routes = List.of();
     private final List<byte[]> tokens;
     private final HttpLimits limits;
     private final Semaphore apiPermits;
+    private final InetSocketAddress address;
 
     private HttpService(Server server, ServerConnector connector, QueuedThreadPool threads, Set<String> bearerTokens,
             HttpLimits limits) {
         this.server = server;
         this.connector = connector;
+        this.address = boundAddress(connector);
         this.threads = threads;
         this.tokens = bearerTokens.stream().map(t -> t.getBytes(StandardCharsets.UTF_8)).toList();
         this.limits = limits;
@@ -203,8 +205,7 @@ public final class HttpService implements AutoCloseable {
         sorted.add(new Route(method.toUpperCase(Locale.ROOT), split(pattern), authenticated, handler));
         // Literal segments win over parameters: /v1/customers/archive before /v1/customers/{customer_id}.
         sorted.sort(Comparator.comparingInt(Route::literalSegments).reversed());
-        routes.clear();
-        routes.addAll(sorted);
+        routes = List.copyOf(sorted);
         return this;
     }
 
@@ -218,20 +219,19 @@ public final class HttpService implements AutoCloseable {
 
     /** {@code http://host:port}, with 127.0.0.1 when bound to every address. */
     public String baseUrl() {
-        InetSocketAddress address = localAddress();
         String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getHostString();
         return "http://" + host + ":" + address.getPort();
     }
 
     public int port() {
-        return connector.getLocalPort();
+        return address.getPort();
     }
 
-    private InetSocketAddress localAddress() {
+    private static InetSocketAddress boundAddress(ServerConnector connector) {
         try {
             return (InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress();
         } catch (IOException e) {
-            throw new IllegalStateException("the HTTP port is closed", e);
+            throw new HttpBindException("Could not read the address of the HTTP port: " + e.getMessage());
         }
     }
 
@@ -239,7 +239,12 @@ public final class HttpService implements AutoCloseable {
     @Override
     public void close() {
         try {
-            server.stop();
+            if (server.isStarted()) {
+                server.stop();
+            } else {
+                // Bound but never started (another part failed to start): only the port is to be released.
+                connector.close();
+            }
         } catch (Exception e) {
             LOG.warn("The HTTP server did not stop cleanly: {}", e.toString());
         }

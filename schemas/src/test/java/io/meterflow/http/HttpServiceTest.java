@@ -179,6 +179,26 @@ class HttpServiceTest {
         }
     }
 
+    @Test
+    void releasesThePortWhenClosedWithoutHavingStarted() throws IOException {
+        HttpService unstarted = HttpService.bind("127.0.0.1", 0, Set.of(), 1024, 1);
+        int port = unstarted.port();
+        unstarted.close();
+        try (ServerSocket again = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).isEqualTo(port);
+        }
+    }
+
+    @Test
+    void reportsItsAddressWith127001WhenBoundToEveryAddress() {
+        HttpService everywhere = HttpService.bind("0.0.0.0", 0, Set.of(), 1024, 1);
+        try {
+            assertThat(everywhere.baseUrl()).isEqualTo("http://127.0.0.1:" + everywhere.port());
+        } finally {
+            everywhere.close();
+        }
+    }
+
     private static byte[] gzip(String text) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
