@@ -39,6 +39,7 @@ class HttpLimitsTest {
         assertThat(answer.status()).isEqualTo(431);
         assertThat(answer.header("Content-Type")).startsWith("application/json");
         assertThat(answer.body()).startsWith("{\"message\":\"");
+        assertThat(answer.header("x-should-retry")).isEqualTo("false");
     }
 
     @Test
