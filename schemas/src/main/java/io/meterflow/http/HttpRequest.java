@@ -1,5 +1,7 @@
 package io.meterflow.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -18,7 +20,8 @@ public record HttpRequest(
         Map<String, List<String>> headers,
         byte[] body) {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict about what follows a JSON document: {@code {"a":1} x} is not valid JSON, not {@code {"a":1}}. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public String pathParam(String name) {
         return pathParams.get(name);
@@ -35,15 +38,22 @@ public record HttpRequest(
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
-    /** The body as a JSON tree; an empty or unparsable body is a 400. */
+    /**
+     * The body as a JSON tree. An empty body, whitespace only, invalid JSON, content after the document, and JSON
+     * beyond Jackson's limits (nesting deeper than 1000, numbers longer than 1000 digits) are all a 400.
+     */
     public JsonNode json() {
-        if (body.length == 0) {
+        JsonNode tree;
+        try {
+            tree = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw HttpError.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw HttpError.badRequest("request body is not valid JSON: " + e.getMessage());
+        }
+        if (tree == null || tree.isMissingNode()) {
             throw HttpError.badRequest("request body is empty; expected JSON");
         }
-        try {
-            return JSON.readTree(body);
-        } catch (IOException e) {
-            throw HttpError.badRequest("request body is not valid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
+        return tree;
     }
 }

@@ -117,9 +117,28 @@ class HttpServiceTest {
     }
 
     @Test
-    void answersUnknownPathsWith404AndWrongMethodsWith405() throws Exception {
+    void answersUnknownPathsWith404AndWrongMethodsWith405ToAnAuthenticatedCaller() throws Exception {
         assertThat(send("GET", "/v2/nothing", null, auth()).statusCode()).isEqualTo(404);
         assertThat(send("DELETE", "/v1/customers/archive", null, auth()).statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void answersTheSame401ToUnknownPathsWrongMethodsAndRoutesWithoutAValidToken() throws Exception {
+        for (String[] headers : new String[][] {{}, {"Authorization", "Bearer not-the-token-at-all"}}) {
+            var unknown = send("GET", "/v2/nothing", null, headers);
+            var wrongMethod = send("DELETE", "/v1/customers/archive", null, headers);
+            var route = send("POST", "/v1/customers/archive", new byte[0], headers);
+            for (var response : java.util.List.of(unknown, wrongMethod, route)) {
+                assertThat(response.statusCode()).isEqualTo(401);
+                assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+                assertThat(response.body()).isEqualTo(route.body());
+            }
+        }
+    }
+
+    @Test
+    void answersAWrongMethodOnAnOpenRouteWith405WithoutAToken() throws Exception {
+        assertThat(send("POST", "/open", new byte[0]).statusCode()).isEqualTo(405);
     }
 
     @Test
@@ -157,6 +176,26 @@ class HttpServiceTest {
             assertThatThrownBy(() -> HttpService.bind("127.0.0.1", taken.getLocalPort(), Set.of(), 1024, 1))
                     .isInstanceOf(HttpService.HttpBindException.class)
                     .hasMessageContaining("HTTP port " + taken.getLocalPort()).hasMessageContaining("already in use");
+        }
+    }
+
+    @Test
+    void releasesThePortWhenClosedWithoutHavingStarted() throws IOException {
+        HttpService unstarted = HttpService.bind("127.0.0.1", 0, Set.of(), 1024, 1);
+        int port = unstarted.port();
+        unstarted.close();
+        try (ServerSocket again = new ServerSocket(port, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).isEqualTo(port);
+        }
+    }
+
+    @Test
+    void reportsItsAddressWith127001WhenBoundToEveryAddress() {
+        HttpService everywhere = HttpService.bind("0.0.0.0", 0, Set.of(), 1024, 1);
+        try {
+            assertThat(everywhere.baseUrl()).isEqualTo("http://127.0.0.1:" + everywhere.port());
+        } finally {
+            everywhere.close();
         }
     }
 

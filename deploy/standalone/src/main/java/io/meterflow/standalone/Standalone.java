@@ -42,7 +42,6 @@ public final class Standalone implements AutoCloseable {
     static final int DEFAULT_PARTITIONS = 4;
     static final String ALIAS_SYNC = "alias-sync";
     static final String INGEST_STREAM = "ingest-stream";
-    static final int HTTP_THREADS = 8;
 
     private final StandaloneOptions options;
     private final PrometheusMeterRegistry meterRegistry = MeterflowMetrics.prometheusRegistry();
@@ -67,7 +66,7 @@ public final class Standalone implements AutoCloseable {
         prepareDataDir(options.dataDir());
         // The HTTP port is bound first: it is the most likely to be taken, and failing on it costs nothing.
         http = HttpService.bind(options.httpHost(), options.httpPort(), Set.copyOf(options.apiTokens()),
-                HttpConfig.from(options.settings(), options.httpHost()).maxBodyBytes(), HTTP_THREADS);
+                HttpConfig.from(options.settings(), options.httpHost()).limits());
         HealthAndMetrics.install(http, this::health, meterRegistry::scrape);
         if (options.externalKafka() == null) {
             broker = EmbeddedKafkaBroker.builder()
