@@ -65,8 +65,7 @@ public final class UsageApi implements AutoCloseable {
         Topics topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
         this.publisher = new UsagePublisher(client, topics.usageEvents(),
                 config.streams().applicationId() + "-http-ingest");
-        this.reader = new UsageBatchReader(new UsageValidator(config.maxEventAge().toMillis(),
-                config.maxFutureSkew().toMillis()));
+        this.reader = new UsageBatchReader(config.validator());
         String server = config.streams().kafkaOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
         this.self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
     }
