@@ -2,6 +2,8 @@ package io.meterflow.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterflow.ingest.api.SearchAnswers;
+import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.query.EventStatus;
 import io.meterflow.ingest.validate.RejectionReason;
@@ -9,6 +11,7 @@ import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.schemas.internal.ingest.UsageStatus;
 import io.meterflow.topics.RejectedOriginal;
 import java.nio.ByteBuffer;
@@ -232,9 +235,20 @@ class ValidationTest {
         assertRejected(r, RejectionReason.INVALID_NUMBER, "properties.price");
         assertThat(h.status("forged").getStatus()).isEqualTo(UsageStatus.REJECTED);
 
-        String answer = io.meterflow.ingest.api.SearchAnswers.json(EventStatus.of("forged", h.status("forged")));
+        String answer = SearchAnswers.json(EventStatus.of("forged", h.status("forged")));
         assertThat(answer).contains("\"status\":\"rejected\"", "\"rejection_reason\":\"INVALID_NUMBER\"")
                 .doesNotContain("abc\"");
+    }
+
+    @Test
+    void searchStillAnswersForAnEventParkedBeforeNumbersWereCheckedLeavingOutItsProperties() {
+        UsageEvent forged = UsageEvent.newBuilder(h.event("old", "k"))
+                .setProperties(properties("price", new JsonValue(new JsonNumber("1,\"injected\":2")))).build();
+        h.statusStore().put("old", new StoredUsage(new UsageState(UsageStatus.PENDING, forged, null, null, false, true,
+                0L, 0L, null, 0, null, null), null));
+
+        String answer = SearchAnswers.json(EventStatus.of("old", h.status("old")));
+        assertThat(answer).contains("\"status\":\"pending\"", "\"properties\":{}").doesNotContain("injected");
     }
 
     @Test

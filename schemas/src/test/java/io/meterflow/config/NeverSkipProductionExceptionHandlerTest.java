@@ -91,6 +91,17 @@ class NeverSkipProductionExceptionHandlerTest {
     }
 
     @Test
+    void kafkaStreamsBuildsItFromTheAppsPropertiesWithTheAppsRegistry() {
+        Properties props = StreamsAppConfig.from(Settings.of(Map.of()), "meterflow-ingest").streamsProperties();
+        NeverSkipProductionExceptionHandler.supplyMetrics(props, meters);
+
+        ProductionExceptionHandler built = new StreamsConfig(props).productionExceptionHandler();
+        assertThat(built).isInstanceOf(NeverSkipProductionExceptionHandler.class);
+        built.handleError(null, record("usage-expired"), new RecordTooLargeException("big"));
+        assertThat(failures("usage-expired")).isEqualTo(1);
+    }
+
+    @Test
     void bothAppsUseItUnlessAnOperatorChoosesAnother() {
         StreamsAppConfig config = StreamsAppConfig.from(Settings.of(Map.of()), "meterflow-alias-sync");
         assertThat(new StreamsConfig(config.streamsProperties()).getClass(
