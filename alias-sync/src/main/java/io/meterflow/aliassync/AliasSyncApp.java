@@ -1,12 +1,18 @@
 package io.meterflow.aliassync;
 
+import io.meterflow.config.NeverSkipProductionExceptionHandler;
+import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.observability.MeterflowMetrics;
+import io.meterflow.topics.InternalTopics;
+import io.meterflow.topics.TopicLimits;
 import io.meterflow.topics.TopicProvisioner;
 import io.meterflow.topics.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -31,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>An exception that escapes processing (not bad input, which becomes a rejection, but a bug or a broken cluster)
  * shuts the client down and leaves it in {@link KafkaStreams.State#ERROR}: production errors fail fast, and the
  * process around it decides whether to restart.
+ *
+ * <p>The topics it creates take records up to {@code record.max.bytes}, its producer sends records up to that size,
+ * and before it starts it refuses ({@link TopicLimits.TopicLimitException}) to run against an existing topic it writes
+ * that takes less: such a topic would stop it on the first record that size, and again after every restart.
  */
 public final class AliasSyncApp implements AutoCloseable {
 
@@ -56,9 +66,10 @@ public final class AliasSyncApp implements AutoCloseable {
             throw new IllegalStateException("alias-sync is already started");
         }
         Properties properties = config.streams().streamsProperties();
-        provisionTopics(properties);
         Topology topology = AliasSyncTopology.build(config, topics, registry);
+        provisionTopics(properties, topology);
         LOG.info("alias-sync topology:\n{}", topology.describe());
+        NeverSkipProductionExceptionHandler.supplyMetrics(properties, registry);
         KafkaStreams client = new KafkaStreams(topology, properties);
         client.setUncaughtExceptionHandler(e -> {
             LOG.error("alias-sync stream thread failed; shutting the client down", e);
@@ -75,9 +86,10 @@ public final class AliasSyncApp implements AutoCloseable {
         client.start();
     }
 
-    private void provisionTopics(Properties properties) {
+    private void provisionTopics(Properties properties, Topology topology) {
         int configuredPartitions = config.streams().topicPartitions();
         short replicationFactor = config.streams().topicReplicationFactor();
+        int recordMaxBytes = config.streams().recordMaxBytes();
         Map<String, Object> adminConfig = new StreamsConfig(properties).getAdminConfigs("alias-sync-provisioner");
         try (Admin admin = Admin.create(adminConfig)) {
             TopicNames names = config.streams().topicNames();
@@ -85,14 +97,15 @@ public final class AliasSyncApp implements AutoCloseable {
                     TopicSpec.log(names.customerChanges()),
                     TopicSpec.compacted(names.customers()),
                     TopicSpec.compacted(names.aliasBindings()),
-                    TopicSpec.log(names.customerChangesRejected())), configuredPartitions, replicationFactor);
+                    TopicSpec.log(names.customerChangesRejected())), configuredPartitions, replicationFactor,
+                    recordMaxBytes);
             // Outcomes must land on the partition that holds the customer's state: same count as customer-changes.
             // A topic just created is not described reliably yet, but its partition count is the one asked for.
             int partitions = created.contains(names.customerChanges())
                     ? configuredPartitions : TopicProvisioner.partitionCount(admin, names.customerChanges());
             Set<String> createdInternal = TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(config.aliasCommandsTopic()),
-                    TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor);
+                    TopicSpec.log(config.claimOutcomesTopic())), partitions, replicationFactor, recordMaxBytes);
             // Wait until every topic just created is visible in the cluster's metadata: Kafka Streams' assignor
             // treats a source topic it cannot see yet as missing and shuts the client down.
             for (String topic : created) {
@@ -109,6 +122,14 @@ public final class AliasSyncApp implements AutoCloseable {
                         + "; they must be equal so that claim outcomes reach the customer's state."
                         + " Delete the internal topic (or give it as many partitions) and restart.");
             }
+            // customer-changes too: the customer API publishes there.
+            List<String> written = new ArrayList<>(List.of(names.customerChanges(), names.customers(),
+                    names.aliasBindings(), names.customerChangesRejected(), config.aliasCommandsTopic(),
+                    config.claimOutcomesTopic()));
+            written.addAll(InternalTopics.changelogs(config.streams().applicationId(), topology.describe()));
+            Map<String, Integer> largest = new LinkedHashMap<>();
+            written.forEach(topic -> largest.put(topic, recordMaxBytes));
+            TopicLimits.check(admin, largest, StreamsAppConfig.RECORD_MAX_BYTES);
         }
     }
 

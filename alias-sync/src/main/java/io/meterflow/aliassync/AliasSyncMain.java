@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import io.meterflow.topics.TopicLimits;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -49,6 +50,10 @@ public final class AliasSyncMain {
         } catch (ConfigException | IllegalArgumentException | HttpService.HttpBindException e) {
             System.err.println("alias-sync: " + e.getMessage());
             System.exit(2);
+            return;
+        } catch (TopicLimits.TopicLimitException e) {
+            System.err.println("alias-sync: " + e.getMessage());
+            System.exit(1);
             return;
         }
         HealthAndMetrics.install(http, () -> Map.of("alias-sync", app.state().name()), registry::scrape);

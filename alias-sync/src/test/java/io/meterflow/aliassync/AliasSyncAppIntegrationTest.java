@@ -1,6 +1,7 @@
 package io.meterflow.aliassync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
@@ -9,6 +10,7 @@ import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerArchived;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.Rejection;
+import io.meterflow.topics.TopicLimits;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -29,6 +31,7 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -245,6 +248,21 @@ class AliasSyncAppIntegrationTest {
                 ProducerConfig.LINGER_MS_CONFIG, 0), new ByteArraySerializer(), new ByteArraySerializer());
         resources.add(producer);
         return producer;
+    }
+
+    @Test
+    void refusesToStartAgainstATopicThatCannotTakeItsLargestRecordAndCreatesItsOwnToTakeIt(KafkaCluster kafka)
+            throws Exception {
+        String customers = "customers-" + run;
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(customers, PARTITIONS, (short) 1).configs(Map.of(
+                    "cleanup.policy", "compact", "max.message.bytes", "100000")))).all().get(30, TimeUnit.SECONDS);
+        }
+
+        assertThatThrownBy(() -> startApp(kafka)).isInstanceOf(TopicLimits.TopicLimitException.class)
+                .hasMessageContaining("topic " + customers + " takes records up to 100000 bytes")
+                .hasMessageContaining("record.max.bytes");
+        assertThat(topicConfig(kafka, "alias-bindings-" + run).get("max.message.bytes").value()).isEqualTo("1048576");
     }
 
     private static Config topicConfig(KafkaCluster kafka, String topic) throws Exception {

@@ -1,19 +1,27 @@
 package io.meterflow.ingest;
 
+import io.meterflow.config.NeverSkipProductionExceptionHandler;
+import io.meterflow.ingest.emit.RecordBudget;
 import io.meterflow.ingest.query.EventStatusQuery;
 import io.meterflow.observability.MeterflowMetrics;
+import io.meterflow.topics.InternalTopics;
+import io.meterflow.topics.TopicLimits;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.TopicProvisioner;
 import io.meterflow.topics.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * in a stream thread stops the whole client ({@link KafkaStreams.State#ERROR}): errors in data are handled as data,
  * anything else is a bug or an outage that must be seen. One instance starts once; no static state, so several can
  * share a JVM.
+ *
+ * <p>Before it starts, it checks that every existing topic it writes (its outputs, usage-events for the ingest API,
+ * its changelogs and repartition topics) takes its largest record ({@link RecordBudget#largestRecord}) and refuses to
+ * start, with a {@link TopicLimits.TopicLimitException} naming the topic, its limit and the setting to change, when
+ * one does not: such a topic would stop the app on the first large record, and again after every restart.
  */
 public final class IngestApp implements AutoCloseable {
 
@@ -54,25 +67,28 @@ public final class IngestApp implements AutoCloseable {
         // inputs, so it does not wait for them at all. kafka.max.task.idle.ms still overrides this.
         props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         TopicNames names = config.streams().topicNames();
-        int partitions;
-        String setupClient = config.streams().applicationId() + "-setup";
-        try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(setupClient))) {
+        Topics topics = Topics.create(names, config.streams().serdeConfig());
+        String applicationId = config.streams().applicationId();
+        Topology topology;
+        try (Admin admin = Admin.create(new StreamsConfig(props).getAdminConfigs(applicationId + "-setup"))) {
             TopicProvisioner.ensure(admin, List.of(
                     TopicSpec.log(names.usageEvents()),
                     TopicSpec.log(names.usageResolved()),
                     TopicSpec.log(names.usageRejected()),
                     TopicSpec.log(names.usageExpired()),
                     TopicSpec.compacted(names.aliasBindings())),
-                    config.streams().topicPartitions(), config.streams().topicReplicationFactor());
+                    config.streams().topicPartitions(), config.streams().topicReplicationFactor(),
+                    config.streams().recordMaxBytes());
             // Kafka Streams' assignor shuts the client down on a source topic missing from its metadata, and a topic
             // created a moment ago (here, or by alias-sync) may not be visible yet: wait until both sources are.
-            partitions = TopicProvisioner.partitionCount(admin, names.usageEvents());
+            int partitions = TopicProvisioner.partitionCount(admin, names.usageEvents());
             TopicProvisioner.partitionCount(admin, names.aliasBindings());
+            effectiveConfig = config.withUsagePartitions(partitions);
+            topology = IngestTopology.build(effectiveConfig, topics, meterRegistry);
+            TopicLimits.check(admin, writtenTopics(names, applicationId, topology), IngestConfig.MAX_EVENT_BYTES);
         }
-        effectiveConfig = config.withUsagePartitions(partitions);
-        Topics topics = Topics.create(names, config.streams().serdeConfig());
-        KafkaStreams kafkaStreams =
-                new KafkaStreams(IngestTopology.build(effectiveConfig, topics, meterRegistry), props);
+        NeverSkipProductionExceptionHandler.supplyMetrics(props, meterRegistry);
+        KafkaStreams kafkaStreams = new KafkaStreams(topology, props);
         kafkaStreams.setUncaughtExceptionHandler(e -> {
             LOG.error("ingest-stream stopped by an unexpected error in a stream thread", e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -85,9 +101,23 @@ public final class IngestApp implements AutoCloseable {
         });
         streamsMetrics = MeterflowMetrics.bindStreams("ingest-stream", kafkaStreams, meterRegistry);
         streams = kafkaStreams;
-        LOG.info("Starting ingest-stream {} on {} partitions of {}", config.streams().applicationId(), partitions,
+        LOG.info("Starting ingest-stream {} on {} partitions of {}", applicationId, effectiveConfig.usagePartitions(),
                 names.usageEvents());
         kafkaStreams.start();
+    }
+
+    /**
+     * Every topic ingest-stream writes, with the largest record it may write there: usage-events (the ingest API
+     * publishes there), the three outputs, the repartition topics and the changelogs.
+     */
+    private Map<String, Integer> writtenTopics(TopicNames names, String applicationId, Topology topology) {
+        List<String> written = new ArrayList<>(List.of(names.usageEvents(), names.usageResolved(),
+                names.usageRejected(), names.usageExpired()));
+        written.addAll(IngestTopology.repartitionTopics(applicationId));
+        written.addAll(InternalTopics.changelogs(applicationId, topology.describe()));
+        Map<String, Integer> largest = new LinkedHashMap<>();
+        written.forEach(topic -> largest.put(topic, RecordBudget.largestRecord(config.maxEventBytes())));
+        return largest;
     }
 
     /** Stops processing, waiting up to {@code timeout} for a clean close (commits, state flushed). */

@@ -2,6 +2,8 @@ package io.meterflow.ingest;
 
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
+import io.meterflow.ingest.emit.RecordBudget;
+import io.meterflow.ingest.validate.UsageValidator;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.kafka.common.config.ConfigException;
@@ -19,6 +21,10 @@ import org.apache.kafka.common.config.ConfigException;
  *                           when the alias moves
  * @param maxEventAge        {@value #MAX_EVENT_AGE}: events whose timestamp is older than this are rejected
  * @param maxFutureSkew      {@value #MAX_FUTURE_SKEW}: events whose timestamp is further ahead than this are rejected
+ * @param maxEventBytes      {@value #MAX_EVENT_BYTES}: the largest usage event accepted, measured as its usage-events
+ *                           record (key plus Confluent-framed value) at both edges; larger ones are rejected
+ *                           {@code TOO_LARGE} (413 over HTTP). Every record ingest-stream writes is at most this plus
+ *                           {@link RecordBudget#OVERHEAD_BYTES}, which must fit {@code record.max.bytes}
  * @param replayChunkSize    {@value #REPLAY_CHUNK_SIZE}: index entries a replay works through per step
  * @param replayInterval     {@value #REPLAY_INTERVAL}: wall-clock time between replay steps
  * @param expiryChunkSize    {@value #EXPIRY_CHUNK_SIZE}: most parked events expired per step
@@ -39,6 +45,7 @@ public record IngestConfig(
         Duration attributionHorizon,
         Duration maxEventAge,
         Duration maxFutureSkew,
+        int maxEventBytes,
         int replayChunkSize,
         Duration replayInterval,
         int expiryChunkSize,
@@ -55,6 +62,7 @@ public record IngestConfig(
     public static final String ATTRIBUTION_HORIZON = "attribution.horizon";
     public static final String MAX_EVENT_AGE = "validation.max.event.age";
     public static final String MAX_FUTURE_SKEW = "validation.max.future.skew";
+    public static final String MAX_EVENT_BYTES = "validation.max.event.bytes";
     public static final String REPLAY_CHUNK_SIZE = "replay.chunk.size";
     public static final String REPLAY_INTERVAL = "replay.interval";
     public static final String EXPIRY_CHUNK_SIZE = "expiry.chunk.size";
@@ -80,6 +88,18 @@ public record IngestConfig(
         requirePositive(ATTRIBUTION_HORIZON, attributionHorizon);
         requirePositive(MAX_EVENT_AGE, maxEventAge);
         Objects.requireNonNull(maxFutureSkew, MAX_FUTURE_SKEW);
+        if (maxEventBytes < RecordBudget.MIN_EVENT_BYTES) {
+            throw new ConfigException(MAX_EVENT_BYTES, maxEventBytes,
+                    "must be at least " + RecordBudget.MIN_EVENT_BYTES);
+        }
+        long largestRecord = (long) maxEventBytes + RecordBudget.OVERHEAD_BYTES;
+        if (largestRecord > streams.recordMaxBytes()) {
+            throw new ConfigException(MAX_EVENT_BYTES, maxEventBytes, "the largest record ingest-stream writes is "
+                    + MAX_EVENT_BYTES + " + " + RecordBudget.OVERHEAD_BYTES + " bytes = " + largestRecord
+                    + ", over " + StreamsAppConfig.RECORD_MAX_BYTES + " (" + streams.recordMaxBytes() + "): lower "
+                    + MAX_EVENT_BYTES + " to at most " + (streams.recordMaxBytes() - RecordBudget.OVERHEAD_BYTES)
+                    + " or raise " + StreamsAppConfig.RECORD_MAX_BYTES);
+        }
         requirePositive(REPLAY_INTERVAL, replayInterval);
         requirePositive(EXPIRY_INTERVAL, expiryInterval);
         requirePositive(SWEEP_INTERVAL, sweepInterval);
@@ -114,6 +134,8 @@ public record IngestConfig(
                 settings.duration(ATTRIBUTION_HORIZON, DEFAULT_HORIZON),
                 settings.duration(MAX_EVENT_AGE, DEFAULT_HORIZON),
                 settings.duration(MAX_FUTURE_SKEW, DEFAULT_MAX_FUTURE_SKEW),
+                settings.intValue(MAX_EVENT_BYTES, UsageValidator.DEFAULT_MAX_EVENT_BYTES, RecordBudget.MIN_EVENT_BYTES,
+                        Integer.MAX_VALUE),
                 settings.intValue(REPLAY_CHUNK_SIZE, DEFAULT_REPLAY_CHUNK_SIZE, 1, 1_000_000),
                 settings.duration(REPLAY_INTERVAL, DEFAULT_REPLAY_INTERVAL),
                 settings.intValue(EXPIRY_CHUNK_SIZE, DEFAULT_EXPIRY_CHUNK_SIZE, 1, 10_000_000),
@@ -127,8 +149,21 @@ public record IngestConfig(
     /** The same settings for a usage-events topic with {@code partitions} partitions. */
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
-                replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval, sweepCycle,
-                sweepMaxChunkSize, partitions);
+                maxEventBytes, replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval,
+                sweepCycle, sweepMaxChunkSize, partitions);
+    }
+
+    /** The validation rules with these limits, for both edges (the ingest API and the stream). */
+    public UsageValidator validator() {
+        return new UsageValidator(maxEventAge.toMillis(), maxFutureSkew.toMillis(), maxEventBytes);
+    }
+
+    /**
+     * {@code max.request.size} for a producer that writes usage-events (the HTTP ingest API): {@code record.max.bytes},
+     * which every accepted event fits with room to spare ({@value #MAX_EVENT_BYTES} + overhead).
+     */
+    public int ingestProducerMaxRequestSize() {
+        return streams.recordMaxBytes();
     }
 
     /** The horizons and limits the processors apply, in milliseconds. */

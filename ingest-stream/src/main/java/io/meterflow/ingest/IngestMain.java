@@ -10,6 +10,7 @@ import io.meterflow.http.PeerClient;
 import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.ingest.api.HttpCustomerNames;
 import io.meterflow.ingest.api.UsageApi;
+import io.meterflow.topics.TopicLimits;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -80,7 +81,15 @@ public final class IngestMain {
             api.close();
             app.stop();
         }, "ingest-stream-shutdown"));
-        app.start();
+        try {
+            app.start();
+        } catch (TopicLimits.TopicLimitException e) {
+            System.err.println("ingest-stream: " + e.getMessage());
+            http.close();
+            api.close();
+            System.exit(1);
+            return;
+        }
         http.start();
         LOG.info("ingest-stream serving {}", http.baseUrl());
         app.awaitStopped();

@@ -13,10 +13,13 @@ import io.meterflow.ingest.route.LenientTimestamps;
 import io.meterflow.ingest.route.ReroutedUsageProcessor;
 import io.meterflow.ingest.route.RouteProcessor;
 import io.meterflow.ingest.route.UsageParser;
+import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
+import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.serde.SpecificAvroDeserializer;
 import io.meterflow.serde.SpecificAvroSerde;
 import io.meterflow.topics.Topic;
 import io.meterflow.topics.Topics;
@@ -102,7 +105,11 @@ public final class IngestTopology {
     public static Topology build(IngestConfig config, Topics topics, MeterRegistry meterRegistry) {
         IngestMetrics metrics = new IngestMetrics(meterRegistry);
         PendingGauges gauges = new PendingGauges(meterRegistry);
-        UsageParser parser = new UsageParser(topics.usageEvents().valueSerde().deserializer());
+        // Strict strings: two producers' different bytes must never read as the same transaction ID or alias.
+        SpecificAvroDeserializer<UsageEvent> events = SpecificAvroDeserializer.strict(UsageEvent.class);
+        events.configure(topics.serdeConfig(), false);
+        UsageParser parser = new UsageParser(events);
+        UsageValidator validator = config.validator();
         int partitions = config.usagePartitions();
         StreamsBuilder builder = new StreamsBuilder();
 
@@ -117,7 +124,7 @@ public final class IngestTopology {
         KStream<String, IncomingUsage> routed = builder
                 .stream(topics.names().usageEvents(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                         .withName(USAGE_SOURCE).withTimestampExtractor(new LenientTimestamps()))
-                .process(() -> new RouteProcessor(parser, partitions, metrics), Named.as(ROUTE));
+                .process(() -> new RouteProcessor(parser, validator, partitions, metrics), Named.as(ROUTE));
         Map<String, KStream<String, IncomingUsage>> routes = routed.split(Named.as(ROUTE_SPLIT))
                 .branch((txn, usage) -> usage.local(), Branched.as(ROUTE_LOCAL))
                 .defaultBranch(Branched.as(ROUTE_REROUTE));
@@ -126,7 +133,7 @@ public final class IngestTopology {
                 .repartition(Repartitioned.<String, byte[]>as(USAGE_REROUTED)
                         .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
                         .withNumberOfPartitions(partitions))
-                .process(() -> new ReroutedUsageProcessor(parser), Named.as(PARSE_REROUTED));
+                .process(() -> new ReroutedUsageProcessor(parser, validator), Named.as(PARSE_REROUTED));
         // usage-resolved values copy the properties' encoding from the event instead of encoding them again.
         SpecificAvroSerde<ResolvedUsage> resolvedAvro =
                 SpecificAvroSerde.of(ResolvedUsage.class, topics.serdeConfig(), false);
@@ -151,7 +158,7 @@ public final class IngestTopology {
         // Bindings: copy every change to every partition, apply it to that task's replica, replay and move.
         builder.stream(topics.names().aliasBindings(), Consumed.with(topics.aliasBindings().keySerde(),
                         topics.aliasBindings().valueSerde()).withName(BINDINGS_SOURCE))
-                .process(BindingsFanoutProcessor::new, Named.as(BINDINGS_FANOUT))
+                .process(() -> new BindingsFanoutProcessor(metrics), Named.as(BINDINGS_FANOUT))
                 .repartition(Repartitioned.<String, BoundCustomer>as(BINDINGS_FANOUT_TOPIC)
                         .withKeySerde(Serdes.String()).withValueSerde(topics.valueSerde(BoundCustomer.class))
                         .withStreamPartitioner(new AllPartitions<>())

@@ -49,6 +49,25 @@ class IngestConfigTest {
     }
 
     @Test
+    void theEventSizeLimitDefaultsTo256KiBAndMustLeaveTheOverheadUnderTheRecordLimit() {
+        assertThat(IngestConfig.from(Settings.of(Map.of())).maxEventBytes()).isEqualTo(262_144);
+        assertThat(IngestConfig.from(Settings.of(Map.of("validation.max.event.bytes", "1032192"))).maxEventBytes())
+                .isEqualTo(1_032_192);
+        IngestConfig larger = IngestConfig.from(Settings.of(Map.of("record.max.bytes", "4194304",
+                "validation.max.event.bytes", "2097152")));
+        assertThat(larger.ingestProducerMaxRequestSize()).isEqualTo(4_194_304);
+
+        assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("validation.max.event.bytes", "1032193"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("validation.max.event.bytes")
+                .hasMessageContaining("record.max.bytes").hasMessageContaining("1032192");
+        assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("record.max.bytes", "262144"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("validation.max.event.bytes")
+                .hasMessageContaining("record.max.bytes");
+        assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("validation.max.event.bytes", "100"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("validation.max.event.bytes");
+    }
+
+    @Test
     void namesTheBadKey() {
         assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("pending.horizon", "forever"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("pending.horizon");

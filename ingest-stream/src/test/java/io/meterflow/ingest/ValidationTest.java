@@ -2,15 +2,27 @@ package io.meterflow.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterflow.ingest.api.SearchAnswers;
+import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.metrics.IngestMetrics;
+import io.meterflow.ingest.query.EventStatus;
 import io.meterflow.ingest.validate.RejectionReason;
+import io.meterflow.schemas.JsonNumber;
+import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.schemas.internal.ingest.UsageStatus;
+import io.meterflow.topics.RejectedOriginal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -196,5 +208,159 @@ class ValidationTest {
 
         assertThat(h.rejected.readValue().getReason()).isEqualTo("EMPTY_FIELD");
         assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.ATTRIBUTED);
+    }
+
+    // ---- the rules both edges share (UsageBatchReaderTest has the HTTP side) ---------------------------------------
+
+    private static Map<String, JsonValue> properties(String name, JsonValue value) {
+        Map<String, JsonValue> properties = new LinkedHashMap<>();
+        properties.put("ok", new JsonValue(new JsonNumber("0.1")));
+        properties.put(name, value);
+        return properties;
+    }
+
+    /** Properties nesting objects {@code levels} deep, the properties object being level 1. */
+    private static Map<String, JsonValue> nested(int levels) {
+        JsonValue value = new JsonValue(new JsonNumber("1"));
+        for (int i = 1; i < levels; i++) {
+            value = new JsonValue(Map.of("a", value));
+        }
+        return Map.of("a", value);
+    }
+
+    @Test
+    void rejectsANumberWhoseTextIsNotANumberLiteralAndSearchCanStillAnswerForIt() {
+        Rejection r = rejectionOf("forged", b -> b.setProperties(properties("price", new JsonValue(
+                new JsonNumber("abc")))));
+        assertRejected(r, RejectionReason.INVALID_NUMBER, "properties.price");
+        assertThat(h.status("forged").getStatus()).isEqualTo(UsageStatus.REJECTED);
+
+        String answer = SearchAnswers.json(EventStatus.of("forged", h.status("forged")));
+        assertThat(answer).contains("\"status\":\"rejected\"", "\"rejection_reason\":\"INVALID_NUMBER\"")
+                .doesNotContain("abc\"");
+    }
+
+    @Test
+    void searchStillAnswersForAnEventParkedBeforeNumbersWereCheckedLeavingOutItsProperties() {
+        UsageEvent forged = UsageEvent.newBuilder(h.event("old", "k"))
+                .setProperties(properties("price", new JsonValue(new JsonNumber("1,\"injected\":2")))).build();
+        h.statusStore().put("old", new StoredUsage(new UsageState(UsageStatus.PENDING, forged, null, null, false, true,
+                0L, 0L, null, 0, null, null), null));
+
+        String answer = SearchAnswers.json(EventStatus.of("old", h.status("old")));
+        assertThat(answer).contains("\"status\":\"pending\"", "\"properties\":{}").doesNotContain("injected");
+    }
+
+    @Test
+    void rejectsANumberWhoseTextWouldInjectJson() {
+        assertRejected(rejectionOf("t1", b -> b.setProperties(properties("n", new JsonValue(List.of(new JsonValue(
+                new JsonNumber("1,\"injected\":2"))))))), RejectionReason.INVALID_NUMBER, "properties.n[0]");
+    }
+
+    @Test
+    void rejectsPropertiesNested200LevelsAsNestedTooDeepLikeTheApi() {
+        assertRejected(rejectionOf("t1", b -> b.setProperties(nested(200))), RejectionReason.NESTED_TOO_DEEP,
+                "deeper than 64 levels");
+    }
+
+    @Test
+    void acceptsPropertiesNestedToTheLimitButNotOneLevelMore() {
+        h.send(UsageEvent.newBuilder(h.event("t1", "k")).setProperties(nested(64)).build());
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("t1");
+        assertRejected(rejectionOf("t2", b -> b.setProperties(nested(65))), RejectionReason.NESTED_TOO_DEEP,
+                "properties.a");
+    }
+
+    /** {@code event} as usage-events bytes, with the UTF-8 bytes of {@code marker} replaced by {@code bytes}. */
+    private byte[] withBytes(UsageEvent event, String marker, byte... bytes) {
+        byte[] value = h.topics.usageEvents().valueSerde().serializer().serialize("usage-events", event);
+        byte[] find = marker.getBytes(StandardCharsets.UTF_8);
+        assertThat(bytes).hasSameSizeAs(find);
+        for (int i = 0; i + find.length <= value.length; i++) {
+            if (Arrays.equals(value, i, i + find.length, find, 0, find.length)) {
+                System.arraycopy(bytes, 0, value, i, bytes.length);
+                return value;
+            }
+        }
+        throw new AssertionError("marker not found");
+    }
+
+    @Test
+    void rejectsATransactionIdThatIsNotUtf8InsteadOfReadingItAsTheReplacementCharacter() {
+        // "tx-\uFFFD-a" is valid text; bytes FF FF FF in its place are not, and must not read as the same ID.
+        byte[] invalid = withBytes(h.event("tx-###-a", "k"), "###", (byte) 0xFF, (byte) 0xFF, (byte) 0xFF);
+        h.usageRaw.pipeInput(null, invalid, h.now());
+        h.send("tx-\uFFFD-a", "k");
+
+        Rejection rejection = h.rejected.readValue();
+        assertRejected(rejection, RejectionReason.INVALID_STRING, "not valid UTF-8");
+        assertThat(rejection.getOriginalValue()).isEqualTo(ByteBuffer.wrap(invalid));
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("tx-\uFFFD-a");
+        assertThat(h.count(IngestMetrics.OUTCOMES, "outcome", "duplicate")).isZero();
+    }
+
+    @Test
+    void rejectsAPropertyNameOrStringValueThatIsNotUtf8() {
+        UsageEvent event = UsageEvent.newBuilder(h.event("t1", "k"))
+                .setProperties(properties("na#e", new JsonValue("val#e"))).build();
+        h.usageRaw.pipeInput(null, withBytes(event, "na#e", "na".getBytes()[0], (byte) 0xC3, (byte) 0x28,
+                (byte) 'e'), h.now());
+        UsageEvent encodedSurrogate = UsageEvent.newBuilder(h.event("t2", "k"))
+                .setProperties(properties("n", new JsonValue("v###"))).build();
+        // ED A0 80 would be U+D800 encoded as if it were a character: not UTF-8.
+        h.usageRaw.pipeInput(null, withBytes(encodedSurrogate, "###", (byte) 0xED, (byte) 0xA0, (byte) 0x80),
+                h.now());
+
+        assertThat(h.rejected.readValuesToList()).extracting(Rejection::getReason)
+                .containsExactly("INVALID_STRING", "INVALID_STRING");
+        assertThat(h.resolved.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aValueJustUnderTheTopicLimitIsRejectedTooLargeBeforeItIsReadAndNothingOfItIsStored() {
+        byte[] garbage = new byte[1_048_480];
+        new Random(12).nextBytes(garbage);
+        byte[] key = "k".repeat(40).getBytes(StandardCharsets.UTF_8);
+        h.usageRaw.pipeInput(key, garbage, h.now());
+
+        TestRecord<String, Rejection> record = h.rejected.readRecord();
+        Rejection rejection = record.value();
+        assertRejected(rejection, RejectionReason.TOO_LARGE, "1048520 bytes");
+        assertThat(rejection.getDetail()).contains("262144", "validation.max.event.bytes");
+        assertThat(rejection.getOriginalTruncated()).isTrue();
+        assertThat(rejection.getOriginalValueSize()).isEqualTo(garbage.length);
+        assertThat(rejection.getOriginalKeySize()).isEqualTo(key.length);
+        assertThat(rejection.getOriginalValueSha256()).isEqualTo(RejectedOriginal.sha256(garbage));
+        assertThat(rejection.getOriginalKey().remaining() + rejection.getOriginalValue().remaining())
+                .isLessThanOrEqualTo(RejectedOriginal.DEFAULT_MAX_BYTES);
+        assertThat(h.statusStore().approximateNumEntries()).isZero();
+    }
+
+    /** A valid event whose usage-events record (null key) is exactly {@code bytes} long. */
+    private byte[] eventOfExactly(String transactionId, int bytes) {
+        UsageEvent probe = UsageEvent.newBuilder(h.event(transactionId, "k"))
+                .setProperties(properties("pad", new JsonValue("x".repeat(100_000)))).build();
+        // The probe's pad has a length of the same encoded size (3 bytes) as the final one.
+        int base = h.topics.usageEvents().valueSerde().serializer().serialize("usage-events", probe).length - 100_000;
+        UsageEvent event = UsageEvent.newBuilder(probe)
+                .setProperties(properties("pad", new JsonValue("x".repeat(bytes - base)))).build();
+        byte[] value = h.topics.usageEvents().valueSerde().serializer().serialize("usage-events", event);
+        assertThat(value).hasSize(bytes);
+        return value;
+    }
+
+    @Test
+    void acceptsTheLargestEventAndRejectsOneByteMoreAsTooLarge() {
+        int limit = h.config.maxEventBytes();
+        h.usageRaw.pipeInput(null, eventOfExactly("largest", limit), h.now());
+        assertThat(h.resolved.readValue().getTransactionId()).isEqualTo("largest");
+
+        h.usageRaw.pipeInput(null, eventOfExactly("one-more", limit + 1), h.now());
+        assertRejected(h.rejected.readValue(), RejectionReason.TOO_LARGE, (limit + 1) + " bytes");
+        // The key counts too: the same event with a one-byte key is over the limit.
+        h.usageRaw.pipeInput(new byte[] {1}, eventOfExactly("keyed", limit), h.now());
+        assertThat(h.rejected.readValue().getReason()).isEqualTo("TOO_LARGE");
+        assertThat(h.status("one-more")).isNull();
+        assertThat(h.status("keyed")).isNull();
     }
 }

@@ -8,7 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -18,8 +20,14 @@ import org.apache.kafka.streams.StreamsConfig;
  * <p>Keys (file, or environment as {@code METERFLOW_<KEY>}): {@code bootstrap.servers}, {@code application.id},
  * {@code schema.registry.url}, {@code processing.guarantee}, {@code state.dir}, {@code num.stream.threads},
  * {@code topic.partitions}, {@code topic.replication.factor}, {@code topic.<default-name>} to rename a topic
- * (e.g. {@code topic.usage-events=prod.usage-events}); {@code kafka.<any Streams/client key>} passes a setting to
- * Kafka Streams unchanged; {@code basic.auth.user.info} and {@code schema.registry.*} go to the serdes.
+ * (e.g. {@code topic.usage-events=prod.usage-events}), {@code record.max.bytes}; {@code kafka.<any Streams/client key>}
+ * passes a setting to Kafka Streams unchanged; {@code basic.auth.user.info} and {@code schema.registry.*} go to the
+ * serdes.
+ *
+ * <p>{@code record.max.bytes} is the one size limit of everything an app writes: its producers'
+ * {@code max.request.size}, the {@code max.message.bytes} of the topics it creates (its own and Kafka Streams'
+ * internal ones), and what the apps check existing topics against at start-up. Each app keeps its records under it
+ * by construction; {@link NeverSkipProductionExceptionHandler} stops the app, rather than skip a record, if one is not.
  */
 public record StreamsAppConfig(
         String bootstrapServers,
@@ -30,6 +38,7 @@ public record StreamsAppConfig(
         int numStreamThreads,
         int topicPartitions,
         short topicReplicationFactor,
+        int recordMaxBytes,
         TopicNames topicNames,
         Map<String, String> kafkaOverrides,
         Map<String, String> serdeOverrides) {
@@ -41,11 +50,18 @@ public record StreamsAppConfig(
     public static final String NUM_STREAM_THREADS = "num.stream.threads";
     public static final String TOPIC_PARTITIONS = "topic.partitions";
     public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+    public static final String RECORD_MAX_BYTES = "record.max.bytes";
     public static final String TOPIC_PREFIX = "topic.";
     public static final String KAFKA_PREFIX = "kafka.";
 
     /** The default registry: in-process, with schema IDs derived from the schemas so they are stable everywhere. */
     public static final String DEFAULT_SCHEMA_REGISTRY_URL = "mock://meterflow";
+    /** Default of {@code record.max.bytes}: Kafka's own default {@code max.request.size}, 1 MiB. */
+    public static final int DEFAULT_RECORD_MAX_BYTES = 1024 * 1024;
+    /** A rejection carries up to 64 KiB of the refused record; below this it could not fit. */
+    public static final int MIN_RECORD_MAX_BYTES = 128 * 1024;
+    /** A produce request of a few records this size still fits the broker's socket.request.max.bytes (100 MiB). */
+    public static final int MAX_RECORD_MAX_BYTES = 64 * 1024 * 1024;
 
     public StreamsAppConfig {
         kafkaOverrides = Map.copyOf(kafkaOverrides);
@@ -98,6 +114,8 @@ public record StreamsAppConfig(
                 settings.intValue(NUM_STREAM_THREADS, 1, 1, 64),
                 settings.intValue(TOPIC_PARTITIONS, 6, 1, 10_000),
                 replicationFactor(settings),
+                settings.intValue(RECORD_MAX_BYTES, DEFAULT_RECORD_MAX_BYTES, MIN_RECORD_MAX_BYTES,
+                        MAX_RECORD_MAX_BYTES),
                 names,
                 kafka,
                 serde);
@@ -126,8 +144,9 @@ public record StreamsAppConfig(
     }
 
     /**
-     * The Kafka Streams properties: identity, guarantee, state, explicit naming of every internal resource, and
-     * the {@code kafka.*} pass-through last so that an operator can override anything.
+     * The Kafka Streams properties: identity, guarantee, state, explicit naming of every internal resource, the record
+     * size limit (producer {@code max.request.size}, internal topics' {@code max.message.bytes}), the production
+     * exception handler, and the {@code kafka.*} pass-through last so that an operator can override anything.
      */
     public Properties streamsProperties() {
         Properties props = new Properties();
@@ -141,6 +160,14 @@ public record StreamsAppConfig(
         // Meterflow has no global stores; this opts in to Kafka 5.0's default now and silences a start-up warning.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // A prefixed producer setting beats an unprefixed one, so an operator's kafka.max.request.size must not be
+        // shadowed by this default.
+        if (!kafkaOverrides.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), recordMaxBytes);
+        }
+        props.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), String.valueOf(recordMaxBytes));
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, NeverSkipProductionExceptionHandler.class);
+        props.put(NeverSkipProductionExceptionHandler.RECORD_MAX_BYTES_CONFIG, recordMaxBytes);
         props.putAll(serdeConfig());
         props.putAll(kafkaOverrides);
         return props;

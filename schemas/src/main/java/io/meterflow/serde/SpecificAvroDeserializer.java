@@ -1,17 +1,27 @@
 package io.meterflow.serde;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.Decoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.avro.util.Utf8;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -23,11 +33,17 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>Constructed with a target class, that class's schema is the reader schema. Constructed without one (as Kafka
  * Streams does for {@code default.value.serde}), the class named by the writer schema is used, as Confluent's
  * deserializer does with {@code specific.avro.reader=true}.
+ *
+ * <p>Avro decodes string bytes that are not valid UTF-8 leniently (each bad sequence becomes U+FFFD), so different
+ * byte strings can read as the same text. A deserializer made with {@link #strict(Class)} refuses them instead
+ * ({@link InvalidStringException}); it costs one scan for U+FFFD per string, and a strict decode only of strings that
+ * contain one.
  */
 public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private final Class<T> targetType;
     private final Schema readerSchema;
+    private final boolean strictStrings;
     private volatile SchemaRegistryClient registry;
     private final Map<Integer, WriterReader<T>> readers = new ConcurrentHashMap<>();
     private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
@@ -35,11 +51,26 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     public SpecificAvroDeserializer() {
         this.targetType = null;
         this.readerSchema = null;
+        this.strictStrings = false;
     }
 
     public SpecificAvroDeserializer(Class<T> targetType) {
+        this(targetType, false);
+    }
+
+    private SpecificAvroDeserializer(Class<T> targetType, boolean strictStrings) {
         this.targetType = targetType;
         this.readerSchema = SpecificData.get().getSchema(targetType);
+        this.strictStrings = strictStrings;
+    }
+
+    /**
+     * A deserializer into {@code targetType} that refuses strings whose bytes are not valid UTF-8 with an
+     * {@link InvalidStringException} (configure it like any other). For inputs where two byte strings must never
+     * read as the same ID.
+     */
+    public static <T extends SpecificRecord> SpecificAvroDeserializer<T> strict(Class<T> targetType) {
+        return new SpecificAvroDeserializer<>(targetType, true);
     }
 
     /** A deserializer already configured against {@code registry}. */
@@ -95,7 +126,7 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         } catch (StackOverflowError e) {
             // Recursive schemas (JsonValue) let a small corrupt or hostile record nest deeper than any stack. The
             // stack is unwound by now, so this is an ordinary poison record, not a broken JVM.
-            throw new SerializationException("Avro record with schema ID " + id + " from topic " + topic
+            throw new NestedTooDeepException("Avro record with schema ID " + id + " from topic " + topic
                     + " is nested too deeply to read");
         }
     }
@@ -131,8 +162,52 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
             throw new SerializationException("Record of type " + writerSchema.getFullName() + " where "
                     + reader.getFullName() + " was expected");
         }
-        return new WriterReader<>(writerSchema, new SpecificDatumReader<>(writerSchema, reader,
-                new OrderPreservingData(SpecificData.getForSchema(reader))), writerSchema.equals(reader));
+        OrderPreservingData data = new OrderPreservingData(SpecificData.getForSchema(reader));
+        DatumReader<T> datumReader = strictStrings ? new StrictStringReader<>(writerSchema, reader, data)
+                : new SpecificDatumReader<>(writerSchema, reader, data);
+        return new WriterReader<>(writerSchema, datumReader, writerSchema.equals(reader));
+    }
+
+    /**
+     * Reads Java strings strictly: bytes that are not valid UTF-8 are an {@link InvalidStringException} instead of
+     * U+FFFD. Only strings read as {@code java.lang.String} (every string of Meterflow's generated classes) are
+     * checked; the scan for U+FFFD is what the hot path pays, the strict decode runs only for strings containing one.
+     */
+    private static final class StrictStringReader<T> extends SpecificDatumReader<T> {
+
+        private static final ThreadLocal<Utf8> SCRATCH = ThreadLocal.withInitial(Utf8::new);
+
+        StrictStringReader(Schema writer, Schema reader, SpecificData data) {
+            super(writer, reader, data);
+        }
+
+        @Override
+        protected Object readString(Object old, Schema expected, Decoder in) throws IOException {
+            if (!"String".equals(expected.getProp(GenericData.STRING_PROP))) {
+                return super.readString(old, expected, in);
+            }
+            Utf8 raw = in.readString(SCRATCH.get());
+            byte[] bytes = raw.getBytes();
+            int length = raw.getByteLength();
+            String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+            if (text.indexOf('\uFFFD') >= 0) {
+                requireUtf8(bytes, length);
+            }
+            return text;
+        }
+
+        private static void requireUtf8(byte[] bytes, int length) {
+            CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+            ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+            CoderResult result = decoder.decode(in, CharBuffer.allocate(length), true);
+            if (result.isError()) {
+                int at = in.position();
+                throw new InvalidStringException("a string of " + length + " bytes is not valid UTF-8: byte"
+                        + (result.length() > 1 ? "s " : " ") + HexFormat.ofDelimiter(" ").withPrefix("0x")
+                        .formatHex(bytes, at, at + result.length()) + " at position " + at);
+            }
+        }
     }
 
     /**

@@ -65,11 +65,30 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Creates each missing topic with {@code partitions} and {@code replicationFactor} (-1: the broker's default).
+     * Creates each missing topic with {@code partitions} and {@code replicationFactor} (-1: the broker's default), and
+     * {@code max.message.bytes} = {@code recordMaxBytes} (the app's {@code record.max.bytes}), so that a topic
+     * Meterflow creates takes every record Meterflow writes whatever the broker's default.
+     *
+     * @return the names of the topics it created
+     */
+    public static Set<String> ensure(Admin admin, List<TopicSpec> specs, int partitions, short replicationFactor,
+            int recordMaxBytes) {
+        return ensure(admin, specs, partitions, replicationFactor,
+                Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(recordMaxBytes)));
+    }
+
+    /**
+     * Creates each missing topic with {@code partitions} and {@code replicationFactor} (-1: the broker's default) and
+     * otherwise the broker's defaults.
      *
      * @return the names of the topics it created
      */
     public static Set<String> ensure(Admin admin, List<TopicSpec> specs, int partitions, short replicationFactor) {
+        return ensure(admin, specs, partitions, replicationFactor, Map.of());
+    }
+
+    private static Set<String> ensure(Admin admin, List<TopicSpec> specs, int partitions, short replicationFactor,
+            Map<String, String> configs) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
@@ -77,8 +96,12 @@ public final class TopicProvisioner {
                 if (!existing.contains(spec.name())) {
                     NewTopic topic = new NewTopic(spec.name(), Optional.of(partitions),
                             replicationFactor < 0 ? Optional.empty() : Optional.of(replicationFactor));
+                    Map<String, String> topicConfigs = new java.util.HashMap<>(configs);
                     if (spec.compacted()) {
-                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                        topicConfigs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+                    }
+                    if (!topicConfigs.isEmpty()) {
+                        topic.configs(topicConfigs);
                     }
                     missing.add(topic);
                 }

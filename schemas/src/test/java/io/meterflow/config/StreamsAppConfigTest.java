@@ -167,4 +167,35 @@ class StreamsAppConfigTest {
 
         assertThat(settings.unreadKeys()).containsExactly("topic.partitons");
     }
+
+    @Test
+    void oneRecordLimitSetsTheProducersRequestSizeAndTheInternalTopicsMessageSize() {
+        Properties defaults = config(Map.of()).streamsProperties();
+        assertThat(config(Map.of()).recordMaxBytes()).isEqualTo(1_048_576);
+        assertThat(defaults.get("producer.max.request.size")).isEqualTo(1_048_576);
+        assertThat(defaults.get("topic.max.message.bytes")).isEqualTo("1048576");
+
+        Properties larger = config(Map.of("record.max.bytes", "4194304")).streamsProperties();
+        assertThat(larger.get("producer.max.request.size")).isEqualTo(4_194_304);
+        assertThat(larger.get("topic.max.message.bytes")).isEqualTo("4194304");
+        StreamsConfig streams = new StreamsConfig(larger);
+        assertThat(String.valueOf(streams.getProducerConfigs("client").get("max.request.size"))).isEqualTo("4194304");
+    }
+
+    @Test
+    void anOperatorsKafkaSettingsStillWin() {
+        Properties props = config(Map.of("kafka.max.request.size", "2000000",
+                "kafka.topic.max.message.bytes", "3000000")).streamsProperties();
+        assertThat(props).doesNotContainKey("producer.max.request.size");
+        assertThat(String.valueOf(new StreamsConfig(props).getProducerConfigs("client").get("max.request.size")))
+                .isEqualTo("2000000");
+        assertThat(props.get("topic.max.message.bytes")).isEqualTo("3000000");
+    }
+
+    @ParameterizedTest(name = "record.max.bytes={0} is refused")
+    @CsvSource({"1000", "131071", "67108865", "lots"})
+    void aRecordLimitARejectionCouldNotFitOrTheBrokerCouldNotTakeIsRefused(String value) {
+        assertThatThrownBy(() -> config(Map.of("record.max.bytes", value))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("record.max.bytes");
+    }
 }

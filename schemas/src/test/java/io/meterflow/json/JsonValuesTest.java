@@ -156,4 +156,24 @@ class JsonValuesTest {
         assertThat(JsonValues.problem(Map.of("k", value))).hasValueSatisfying(problem ->
                 assertThat(problem).contains("deeper than " + JsonValues.MAX_DEPTH));
     }
+
+    @ParameterizedTest(name = "{0} is a JSON number literal")
+    @ValueSource(strings = {"0", "-0", "1", "-12", "0.1", "2.50", "1e-7", "1E+400", "12345678901234567890", "-0.0e0",
+            "10E10"})
+    void numberLiteralsOfRfc8259AreAccepted(String text) {
+        assertThat(JsonValues.isJsonNumber(text)).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0} is not a JSON number literal")
+    @ValueSource(strings = {"-", "01", "-01", "1.", ".1", "+1", "1e+", "1.e5", "1e5.0", "0x1", "1_000", "١",
+            "Infinity", "1\n", " 1"})
+    void everythingElseIsNot(String text) {
+        assertThat(JsonValues.isJsonNumber(text)).isFalse();
+    }
+
+    @Test
+    void theLimitOnANumberLiteralsLengthIsTheParsers() {
+        assertThat(JsonValues.isJsonNumber("1".repeat(JsonValues.MAX_NUMBER_LENGTH))).isTrue();
+        assertThat(JsonValues.isJsonNumber("1".repeat(JsonValues.MAX_NUMBER_LENGTH + 1))).isFalse();
+    }
 }

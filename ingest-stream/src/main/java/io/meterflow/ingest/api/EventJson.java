@@ -33,7 +33,7 @@ final class EventJson {
         item.put("customer_id", event == null ? null : event.getCustomerId());
         item.put("event_type", event == null ? null : event.getEventType());
         item.put("timestamp", event == null ? null : event.getTimestamp());
-        item.put("properties", new RawValue(event == null ? "{}" : JsonValues.toJson(event.getProperties())));
+        item.put("properties", new RawValue(event == null ? "{}" : propertiesJson(event)));
         item.put("is_duplicate", status.duplicated());
         item.put("duplicate_count", status.duplicates());
         if (status.status() == EventStatus.Status.ATTRIBUTED && status.customerId() != null) {
@@ -51,6 +51,19 @@ final class EventJson {
             item.put("rejection_detail", status.rejectionDetail());
         }
         return item;
+    }
+
+    /**
+     * The event's properties as JSON. Events are validated before they are stored, so this always succeeds for what
+     * this version stores; a state written before number literals were checked may still hold a forged one, and
+     * search must answer for it anyway (without the properties) rather than fail.
+     */
+    private static String propertiesJson(UsageEvent event) {
+        try {
+            return JsonValues.toJson(event.getProperties());
+        } catch (IllegalArgumentException e) {
+            return "{}";
+        }
     }
 
     /** {@link #item} for another instance: properties as text. */

@@ -64,9 +64,8 @@ public final class UsageApi implements AutoCloseable {
         });
         Topics topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
         this.publisher = new UsagePublisher(client, topics.usageEvents(),
-                config.streams().applicationId() + "-http-ingest", 1 << 20);
-        this.reader = new UsageBatchReader(new UsageValidator(config.maxEventAge().toMillis(),
-                config.maxFutureSkew().toMillis()));
+                config.streams().applicationId() + "-http-ingest", config.ingestProducerMaxRequestSize());
+        this.reader = new UsageBatchReader(config.validator());
         String server = config.streams().kafkaOverrides().get(StreamsConfig.APPLICATION_SERVER_CONFIG);
         this.self = server == null || server.isBlank() ? null : HostInfo.buildFromEndpoint(server);
     }

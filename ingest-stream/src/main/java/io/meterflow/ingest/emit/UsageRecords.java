@@ -1,8 +1,8 @@
 package io.meterflow.ingest.emit;
 
 import io.meterflow.ingest.route.IncomingUsage;
-import io.meterflow.ingest.validate.RejectionReason;
 import io.meterflow.ingest.validate.Rfc3339;
+import io.meterflow.ingest.validate.Violation;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.Resolution;
@@ -61,10 +61,15 @@ public final class UsageRecords {
         };
     }
 
-    public static Rejection rejection(IncomingUsage in, RejectionReason reason, String detail, long now) {
-        return RejectedOriginal.fill(Rejection.newBuilder(), in.originalKey(), in.originalValue())
-                .setReason(reason.name())
-                .setDetail(detail)
+    /**
+     * The rejection of {@code in}: reason, detail, coordinates, and the refused record's key and value whole when
+     * together they fit {@code originalBytes} (see {@link RecordBudget#rejectedOriginalBytes}), else prefixes with
+     * sizes and digest.
+     */
+    public static Rejection rejection(IncomingUsage in, Violation violation, long now, int originalBytes) {
+        return RejectedOriginal.fill(Rejection.newBuilder(), in.originalKey(), in.originalValue(), originalBytes)
+                .setReason(violation.reason().name())
+                .setDetail(violation.detail())
                 .setSourceTopic(in.sourceTopic())
                 .setSourcePartition(in.sourcePartition())
                 .setSourceOffset(in.sourceOffset())

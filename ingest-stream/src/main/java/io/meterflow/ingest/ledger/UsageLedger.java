@@ -1,6 +1,7 @@
 package io.meterflow.ingest.ledger;
 
 import io.meterflow.ingest.IngestConfig.Horizons;
+import io.meterflow.ingest.validate.UnicodeText;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.AttributionPath;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
@@ -12,6 +13,7 @@ import io.meterflow.serde.AvroBinary;
 import io.meterflow.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -46,6 +48,8 @@ public final class UsageLedger {
     public static final String USAGE_BY_IDENTIFIER = "usage-by-identifier";
     public static final String PENDING_BY_TIME = "pending-by-time";
     public static final String BOOKKEEPING = "ingest-bookkeeping";
+    /** Longest string field of a rejected event kept for search, in UTF-16 units. */
+    public static final int REJECTED_FIELD_LENGTH = 256;
 
     private static final String TASK_KEY = "task";
     private static final byte[] EMPTY = new byte[0];
@@ -111,7 +115,10 @@ public final class UsageLedger {
 
     /**
      * Records a rejection so that search can say why, unless an accepted event holds the ID ({@code existing}, as
-     * just read). A rejection never reserves the ID.
+     * just read). A rejection never reserves the ID. Only {@link #rejectedSummary a summary} of the event is kept:
+     * anyone can send refused records, so what they cost in state (and in the changelog) must not depend on their
+     * size, and properties that broke a rule (a forged number, a lone surrogate) must never be written out again by
+     * search.
      */
     public void recordRejection(String transactionId, StoredUsage existing, UsageEvent event, String reason,
             String detail, long ingestedAt, long now) {
@@ -121,8 +128,22 @@ public final class UsageLedger {
             }
             retire(transactionId, existing.state());
         }
-        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.REJECTED, event, null, null, false,
-                false, ingestedAt, now, null, 0, reason, detail), null));
+        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.REJECTED, rejectedSummary(event),
+                null, null, false, false, ingestedAt, now, null, 0, reason, detail), null));
+    }
+
+    /**
+     * What the ledger keeps of a rejected event: its four string fields, each cut to {@value #REJECTED_FIELD_LENGTH}
+     * characters and made valid Unicode, and no properties. The whole record is on usage-rejected (up to its bound).
+     */
+    static UsageEvent rejectedSummary(UsageEvent event) {
+        return UsageEvent.newBuilder()
+                .setTransactionId(UnicodeText.printable(event.getTransactionId(), REJECTED_FIELD_LENGTH))
+                .setCustomerId(UnicodeText.printable(event.getCustomerId(), REJECTED_FIELD_LENGTH))
+                .setEventType(UnicodeText.printable(event.getEventType(), REJECTED_FIELD_LENGTH))
+                .setTimestamp(UnicodeText.printable(event.getTimestamp(), REJECTED_FIELD_LENGTH))
+                .setProperties(Map.of())
+                .build();
     }
 
     /** Removes the index entries of a state that a new record with the same transaction ID replaces. */

@@ -48,6 +48,7 @@ public final class IngestMetrics {
     private final Counter rerouted;
     private final Counter bindingsBound;
     private final Counter bindingsReleased;
+    private final Counter bindingsIgnored;
     private final Timer liveLatency;
     private final Timer replayedLatency;
 
@@ -74,6 +75,8 @@ public final class IngestMetrics {
         bindingsBound = Counter.builder(BINDING_CHANGES).tag("change", "bound")
                 .description(bindingChanges).register(registry);
         bindingsReleased = Counter.builder(BINDING_CHANGES).tag("change", "released")
+                .description(bindingChanges).register(registry);
+        bindingsIgnored = Counter.builder(BINDING_CHANGES).tag("change", "ignored")
                 .description(bindingChanges).register(registry);
         liveLatency = latency(registry, "live");
         replayedLatency = latency(registry, "replayed");
@@ -127,5 +130,13 @@ public final class IngestMetrics {
 
     public void bindingChanged(boolean bound) {
         (bound ? bindingsBound : bindingsReleased).increment();
+    }
+
+    /**
+     * A binding whose identifier or customer ID is longer than any usage identifier may be (counted once, where the
+     * bindings are fanned out, not per task).
+     */
+    public void bindingIgnored() {
+        bindingsIgnored.increment();
     }
 }

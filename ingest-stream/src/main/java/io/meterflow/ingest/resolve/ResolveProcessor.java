@@ -2,6 +2,7 @@ package io.meterflow.ingest.resolve;
 
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
+import io.meterflow.ingest.emit.RecordBudget;
 import io.meterflow.ingest.emit.UsageRecords;
 import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.ledger.UsageLedger;
@@ -9,7 +10,6 @@ import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.IngestMetrics.Outcome;
 import io.meterflow.ingest.metrics.PendingGauges;
 import io.meterflow.ingest.route.IncomingUsage;
-import io.meterflow.ingest.validate.RejectionReason;
 import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.ingest.validate.Violation;
 import io.meterflow.schemas.UsageEvent;
@@ -27,8 +27,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * outcome: validate → de-duplicate → attribute or park.
  *
  * <ol>
- *   <li>Validate (against the stream's wall clock): a broken rule sends a Rejection to usage-rejected. A rejection
- *       never reserves the transaction ID; it is recorded for search only when no accepted event holds the ID.</li>
+ *   <li>Validate (against the stream's wall clock): a record refused before it could be read (too large, unreadable)
+ *       or a broken rule sends a Rejection to usage-rejected. A rejection never reserves the transaction ID; a rule
+ *       broken by a readable event is recorded for search (without the event's properties) only when no accepted
+ *       event holds the ID.</li>
  *   <li>De-duplicate: an accepted event holding the ID (parked, or accepted within the dedup horizon) makes this a
  *       duplicate: counted, nothing forwarded.</li>
  *   <li>Attribute: the identifier as sent is looked up in this task's replica of the bindings. Bound: ASSIGN to
@@ -48,6 +50,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
 
     private final IngestConfig config;
     private final UsageValidator validator;
+    private final int rejectedOriginalBytes;
     private final IngestMetrics metrics;
     private final PendingGauges gauges;
     private ProcessorContext<String, SpecificRecord> context;
@@ -56,7 +59,8 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
 
     public ResolveProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
         this.config = config;
-        this.validator = new UsageValidator(config.maxEventAge().toMillis(), config.maxFutureSkew().toMillis());
+        this.validator = config.validator();
+        this.rejectedOriginalBytes = RecordBudget.rejectedOriginalBytes(config.maxEventBytes());
         this.metrics = metrics;
         this.gauges = gauges;
     }
@@ -75,8 +79,8 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
     public void process(Record<String, IncomingUsage> record) {
         IncomingUsage in = record.value();
         long now = context.currentSystemTimeMs();
-        if (in.malformed() != null) {
-            reject(in, new Violation(RejectionReason.MALFORMED, in.malformed()), record.timestamp(), now);
+        if (in.refused() != null) {
+            reject(in, in.refused(), record.timestamp(), now);
             return;
         }
         UsageEvent event = in.event();
@@ -113,7 +117,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
 
     private void reject(IncomingUsage in, Violation violation, long timestamp, long now) {
         context.forward(new Record<>(in.transactionId(),
-                UsageRecords.rejection(in, violation.reason(), violation.detail(), now), timestamp));
+                UsageRecords.rejection(in, violation, now, rejectedOriginalBytes), timestamp));
         metrics.rejected(violation.reason());
     }
 

@@ -8,7 +8,9 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Headers of a rerouted usage record: its original coordinates and key, so that a rejection produced after the hop
- * names the record as the producer wrote it. The value travels unchanged (the original bytes).
+ * names the record as the producer wrote it. The value travels unchanged (the original bytes). The key is bounded
+ * with the value: only records whose key and value together fit {@code validation.max.event.bytes} are rerouted
+ * ({@code route} rejects larger ones first), so the hop is at most that plus the transaction ID and these headers.
  */
 public final class SourceHeaders {
 

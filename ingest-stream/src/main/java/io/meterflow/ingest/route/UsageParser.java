@@ -1,58 +1,73 @@
 package io.meterflow.ingest.route;
 
+import io.meterflow.ingest.validate.RejectionReason;
+import io.meterflow.ingest.validate.Violation;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.serde.AvroBinary;
+import io.meterflow.serde.InvalidStringException;
+import io.meterflow.serde.NestedTooDeepException;
 import io.meterflow.serde.SchemaRegistryException;
 import io.meterflow.serde.SpecificAvroDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Reads usage-events values into {@link UsageEvent}s, turning every way a record can be unreadable into data (a
- * {@code MALFORMED} reason) instead of an exception that would stop the stream thread. Only a schema registry that
- * cannot be reached (or refuses us) is not the record's fault: that is rethrown, so the task retries the record
- * rather than rejecting good usage during a registry outage.
+ * rejection reason) instead of an exception that would stop the stream thread: {@code MALFORMED}, or
+ * {@code INVALID_STRING} for strings that are not UTF-8 and {@code NESTED_TOO_DEEP} for values nested deeper than
+ * the decoder can follow, so that the reasons match what the ingest API says about the same content. Only a schema
+ * registry that cannot be reached (or refuses us) is not the record's fault: that is rethrown, so the task retries
+ * the record rather than rejecting good usage during a registry outage.
  */
 public final class UsageParser {
 
     private final Deserializer<UsageEvent> deserializer;
 
+    /**
+     * @param deserializer reads the values; it should read strings strictly ({@link SpecificAvroDeserializer#strict}),
+     *                     or invalid UTF-8 is read as U+FFFD and two different IDs can become equal
+     */
     public UsageParser(Deserializer<UsageEvent> deserializer) {
         this.deserializer = deserializer;
     }
 
     /**
-     * The result of reading one value: exactly one of {@code event} and {@code malformed} is set. {@code binary} is
+     * The result of reading one value: exactly one of {@code event} and {@code refused} is set. {@code binary} is
      * the event's encoding when the value was written with the current UsageEvent schema (null otherwise), so that
      * the ledger can store it without encoding the event again.
      */
-    public record Parsed(UsageEvent event, String malformed, AvroBinary binary) {
+    public record Parsed(UsageEvent event, Violation refused, AvroBinary binary) {
 
-        Parsed(UsageEvent event, String malformed) {
-            this(event, malformed, null);
+        static Parsed refused(RejectionReason reason, String detail) {
+            return new Parsed(null, new Violation(reason, detail), null);
         }
     }
 
     public Parsed parse(String topic, byte[] value) {
         if (value == null) {
-            return new Parsed(null, "the record value is null");
+            return Parsed.refused(RejectionReason.MALFORMED, "the record value is null");
         }
         try {
             UsageEvent event = deserializer.deserialize(topic, value);
             if (event == null) {
-                return new Parsed(null, "the record value is empty");
+                return Parsed.refused(RejectionReason.MALFORMED, "the record value is empty");
             }
             boolean current = deserializer instanceof SpecificAvroDeserializer<?> avro
                     && avro.writtenWithReaderSchema(value);
             return new Parsed(event, null, current ? AvroBinary.payloadOf(value) : null);
+        } catch (InvalidStringException e) {
+            return Parsed.refused(RejectionReason.INVALID_STRING, e.getMessage());
+        } catch (NestedTooDeepException e) {
+            return Parsed.refused(RejectionReason.NESTED_TOO_DEEP, "properties nest objects and arrays too deeply to "
+                    + "read: " + e.getMessage());
         } catch (SchemaRegistryException e) {
             if (isRecordsFault(e)) {
-                return new Parsed(null, "not a readable UsageEvent: " + e.getMessage());
+                return Parsed.refused(RejectionReason.MALFORMED, "not a readable UsageEvent: " + e.getMessage());
             }
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
             // Any decoding failure of a hostile or truncated payload: bad magic byte, wrong record type, negative
-            // lengths, trailing bytes, deeply nested JSON values.
-            return new Parsed(null, "not a readable UsageEvent: " + e);
+            // lengths, trailing bytes.
+            return Parsed.refused(RejectionReason.MALFORMED, "not a readable UsageEvent: " + e);
         }
     }
 
