@@ -14,6 +14,7 @@ import io.meterflow.ingest.route.ReroutedUsageProcessor;
 import io.meterflow.ingest.route.RouteProcessor;
 import io.meterflow.ingest.route.UsageParser;
 import io.meterflow.ingest.validate.UsageValidator;
+import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
@@ -109,6 +110,8 @@ public final class IngestTopology {
         SpecificAvroDeserializer<UsageEvent> events = SpecificAvroDeserializer.strict(UsageEvent.class);
         events.configure(topics.serdeConfig(), false);
         UsageParser parser = new UsageParser(events);
+        SpecificAvroDeserializer<AliasBinding> bindingValues = SpecificAvroDeserializer.strict(AliasBinding.class);
+        bindingValues.configure(topics.serdeConfig(), false);
         UsageValidator validator = config.validator();
         int partitions = config.usagePartitions();
         StreamsBuilder builder = new StreamsBuilder();
@@ -156,9 +159,9 @@ public final class IngestTopology {
                 .noDefaultBranch();
 
         // Bindings: copy every change to every partition, apply it to that task's replica, replay and move.
-        builder.stream(topics.names().aliasBindings(), Consumed.with(topics.aliasBindings().keySerde(),
-                        topics.aliasBindings().valueSerde()).withName(BINDINGS_SOURCE))
-                .process(() -> new BindingsFanoutProcessor(metrics), Named.as(BINDINGS_FANOUT))
+        builder.stream(topics.names().aliasBindings(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                        .withName(BINDINGS_SOURCE))
+                .process(() -> new BindingsFanoutProcessor(metrics, bindingValues), Named.as(BINDINGS_FANOUT))
                 .repartition(Repartitioned.<String, BoundCustomer>as(BINDINGS_FANOUT_TOPIC)
                         .withKeySerde(Serdes.String()).withValueSerde(topics.valueSerde(BoundCustomer.class))
                         .withStreamPartitioner(new AllPartitions<>())

@@ -65,6 +65,24 @@ class AttributionTest {
     }
 
     @Test
+    void anUnreadableRecordOnAliasBindingsIsCountedAndBindsNothingWhileLaterBindingsStillApply() {
+        byte[] notUtf8 = {'k', (byte) 0xff, 'x'};
+        h.bindingsRaw.pipeInput("ops@acme.example".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new byte[] {0, 0, 0, 0, 42, 1, 2, 3});
+        h.bindingsRaw.pipeInput(notUtf8, new byte[] {0, 9, 9, 9, 9});
+        h.bindingsRaw.pipeInput("ops@acme.example".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new byte[1_000]);
+        assertThat(h.count(IngestMetrics.BINDING_CHANGES, "change", "unreadable")).isEqualTo(3);
+
+        h.send("t1", "ops@acme.example");
+        assertThat(h.resolvedRecords()).isEmpty();
+        assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.PENDING);
+
+        h.bind("ops@acme.example", ACME);
+        assertThat(h.resolvedKeyValues()).extracting(kv -> kv.key).containsExactly(ACME);
+    }
+
+    @Test
     void attributesUsageSentUnderABoundAliasThroughTheAlias() {
         h.bind("ops@acme.example", ACME);
         h.send("t1", "ops@acme.example");

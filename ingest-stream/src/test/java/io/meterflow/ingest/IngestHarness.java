@@ -43,6 +43,7 @@ final class IngestHarness implements AutoCloseable {
     final TestInputTopic<String, UsageEvent> usage;
     final TestInputTopic<byte[], byte[]> usageRaw;
     final TestInputTopic<String, AliasBinding> bindings;
+    final TestInputTopic<byte[], byte[]> bindingsRaw;
     final TestOutputTopic<String, ResolvedUsage> resolved;
     final TestOutputTopic<String, Rejection> rejected;
     final TestOutputTopic<String, ExpiredUsage> expired;
@@ -69,6 +70,8 @@ final class IngestHarness implements AutoCloseable {
                 Serdes.ByteArray().serializer());
         bindings = driver.createInputTopic(topics.names().aliasBindings(), Serdes.String().serializer(),
                 topics.aliasBindings().valueSerde().serializer());
+        bindingsRaw = driver.createInputTopic(topics.names().aliasBindings(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer());
         resolved = driver.createOutputTopic(topics.names().usageResolved(), Serdes.String().deserializer(),
                 topics.usageResolved().valueSerde().deserializer());
         rejected = driver.createOutputTopic(topics.names().usageRejected(), Serdes.String().deserializer(),

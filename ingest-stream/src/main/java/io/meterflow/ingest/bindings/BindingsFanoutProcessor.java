@@ -4,9 +4,15 @@ import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,16 +27,24 @@ import org.slf4j.LoggerFactory;
  * can be sent under it: such usage is rejected {@code CUSTOMER_ID_TOO_LONG}), and one to a customer ID of more than
  * 128 characters is applied as a release (usage under the identifier is parked rather than attributed to an ID no
  * customer can have). alias-sync writes neither; both are counted as {@code binding.changes{change=ignored}}.
+ *
+ * <p>alias-bindings is read as bytes and decoded here, not by the source: anyone who can write to the topic could
+ * write a record that is not an AliasBinding, and a deserialization error in a source node stops the stream thread.
+ * Such a record binds nothing: it is logged with its coordinates and counted as
+ * {@code binding.changes{change=unreadable}}.
  */
-public final class BindingsFanoutProcessor implements Processor<String, AliasBinding, String, BoundCustomer> {
+public final class BindingsFanoutProcessor implements Processor<byte[], byte[], String, BoundCustomer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(BindingsFanoutProcessor.class);
 
     private final IngestMetrics metrics;
+    private final Deserializer<AliasBinding> bindings;
     private ProcessorContext<String, BoundCustomer> context;
 
-    public BindingsFanoutProcessor(IngestMetrics metrics) {
+    /** @param bindings reads alias-bindings values; it should read strings strictly (identifiers must not collide) */
+    public BindingsFanoutProcessor(IngestMetrics metrics, Deserializer<AliasBinding> bindings) {
         this.metrics = metrics;
+        this.bindings = bindings;
     }
 
     @Override
@@ -39,10 +53,23 @@ public final class BindingsFanoutProcessor implements Processor<String, AliasBin
     }
 
     @Override
-    public void process(Record<String, AliasBinding> record) {
-        String identifier = record.key();
-        if (identifier == null) {
+    public void process(Record<byte[], byte[]> raw) {
+        if (raw.key() == null) {
             return; // alias-bindings is keyed by identifier; a keyless record binds nothing
+        }
+        String identifier;
+        AliasBinding binding;
+        try {
+            identifier = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw.key())).toString();
+            RecordMetadata source = context.recordMetadata().orElseThrow();
+            binding = raw.value() == null ? null : bindings.deserialize(source.topic(), raw.value());
+        } catch (CharacterCodingException | RuntimeException | StackOverflowError e) {
+            metrics.bindingUnreadable();
+            RecordMetadata source = context.recordMetadata().orElse(null);
+            LOG.warn("Ignored an unreadable record on alias-bindings ({}): {}", source == null ? "?"
+                    : source.topic() + "-" + source.partition() + "@" + source.offset(), e.toString());
+            return;
         }
         if (!UsageValidator.fitsIdLength(identifier)) {
             metrics.bindingIgnored();
@@ -50,7 +77,6 @@ public final class BindingsFanoutProcessor implements Processor<String, AliasBin
                     identifier.codePointCount(0, identifier.length()));
             return;
         }
-        AliasBinding binding = record.value();
         BoundCustomer bound = null;
         if (binding != null) {
             if (UsageValidator.fitsIdLength(binding.getCustomerId())) {
@@ -61,6 +87,6 @@ public final class BindingsFanoutProcessor implements Processor<String, AliasBin
                         + "longer than {}", identifier, binding.getCustomerId().length(), UsageValidator.MAX_ID_LENGTH);
             }
         }
-        context.forward(record.withValue(bound));
+        context.forward(new Record<>(identifier, bound, raw.timestamp(), raw.headers()));
     }
 }

@@ -49,6 +49,7 @@ public final class IngestMetrics {
     private final Counter bindingsBound;
     private final Counter bindingsReleased;
     private final Counter bindingsIgnored;
+    private final Counter bindingsUnreadable;
     private final Timer liveLatency;
     private final Timer replayedLatency;
 
@@ -77,6 +78,8 @@ public final class IngestMetrics {
         bindingsReleased = Counter.builder(BINDING_CHANGES).tag("change", "released")
                 .description(bindingChanges).register(registry);
         bindingsIgnored = Counter.builder(BINDING_CHANGES).tag("change", "ignored")
+                .description(bindingChanges).register(registry);
+        bindingsUnreadable = Counter.builder(BINDING_CHANGES).tag("change", "unreadable")
                 .description(bindingChanges).register(registry);
         liveLatency = latency(registry, "live");
         replayedLatency = latency(registry, "replayed");
@@ -138,5 +141,10 @@ public final class IngestMetrics {
      */
     public void bindingIgnored() {
         bindingsIgnored.increment();
+    }
+
+    /** A record on alias-bindings that is not a readable AliasBinding (counted once, where bindings are fanned out). */
+    public void bindingUnreadable() {
+        bindingsUnreadable.increment();
     }
 }
