@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *
  * <pre>
  *  customer-changes ──▶ customer-change-processor ──▶ customers, customer-changes-rejected
- *   (by customer)        │  customer-store, customer-claims-store, change-original-store
+ *   (by customer)        │  customer-store, customer-claims-store, customer-alias-store, change-original-store
  *                        ▼
  *        &lt;app&gt;-alias-commands (by alias)
  *                        ▼

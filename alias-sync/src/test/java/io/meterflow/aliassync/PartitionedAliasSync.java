@@ -13,6 +13,7 @@ import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import io.meterflow.serde.SerdeConfig;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.Topics;
@@ -186,7 +187,8 @@ final class PartitionedAliasSync {
             List<StateStore> stores = List.of(
                     store(CustomerStores.CUSTOMER_STORE, Customer.class, changes),
                     store(CustomerStores.CUSTOMER_CLAIMS_STORE, CustomerClaims.class, changes),
-                    store(CustomerStores.CHANGE_ORIGINAL_STORE, ChangeOriginal.class, changes));
+                    store(CustomerStores.CHANGE_ORIGINAL_STORE, ChangeOriginal.class, changes),
+                    store(CustomerStores.CUSTOMER_ALIAS_STORE, RequestedAlias.class, changes));
             stores.forEach(s -> {
                 changes.addStateStore(s);
                 outcomes.addStateStore(s);

@@ -14,10 +14,12 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.NameSet;
+import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.internal.aliassync.AliasAction;
 import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RecentRefusal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -51,6 +53,10 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     /** Child that writes refusals to {@code customer-changes-rejected}. */
     public static final String REJECTIONS_SINK = "customer-rejections-sink";
 
+    /** Refusals kept per customer for the API (see {@link CustomerClaims#getRecentRefusals()}), and their length. */
+    static final int MAX_RECENT_REFUSALS = 10;
+    static final int MAX_REFUSAL_DETAIL = 256;
+
     private final CustomerChangeReader reader;
     private final AliasSyncMetrics metrics;
     private final int rememberedChangeIds;
@@ -77,7 +83,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         if (read instanceof CustomerChangeReader.Unreadable unreadable) {
             String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
             refuse(record, key, ChangeType.MALFORMED, RefusalReason.MALFORMED, unreadable.detail(), null, source,
-                    unreadable.changeId());
+                    unreadable.changeId(), null);
             return;
         }
         CustomerChange change = ((CustomerChangeReader.Readable) read).change();
@@ -85,6 +91,9 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         String customerId = change.getCustomerId();
         Customer customer = stores.customers.get(customerId);
         CustomerClaims claims = stores.claims.get(customerId);
+        if (claims != null && AliasHoldings.migrate(stores, customerId, claims)) {
+            stores.claims.put(customerId, claims);
+        }
         if (claims != null && alreadyProcessed(claims, change.getChangeId())) {
             metrics.change(type, ChangeOutcome.REDELIVERED);
             return;
@@ -93,7 +102,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
             create(record, change, (CustomerCreated) change.getPayload(), customer, claims, source);
         } else if (customer == null || claims == null) {
             refuse(record, customerId, type, RefusalReason.UNKNOWN_CUSTOMER,
-                    "customer " + customerId + " does not exist", null, source, change.getChangeId());
+                    "customer " + customerId + " does not exist", null, source, change.getChangeId(), null);
         } else {
             update(record, change, type, customer, claims, source);
         }
@@ -108,17 +117,16 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         String customerId = change.getCustomerId();
         if (existing != null && existingClaims != null) {
             remember(existingClaims, change.getChangeId());
-            stores.claims.put(customerId, existingClaims);
             refuse(record, customerId, ChangeType.CREATED, RefusalReason.DUPLICATE_CUSTOMER,
                     "customer " + customerId + " already exists (created by change " + existingClaims.getCreatedChangeId()
-                            + ")", null, source, change.getChangeId());
+                            + ")", null, source, change.getChangeId(), existingClaims);
             return;
         }
         AliasRules.Result aliases = AliasRules.check(created.getIngestAliases());
         if (aliases.violation().isPresent()) {
             AliasRules.Violation violation = aliases.violation().get();
             refuse(record, customerId, ChangeType.CREATED, violation.reason(), violation.detail(), violation.subject(),
-                    source, change.getChangeId());
+                    source, change.getChangeId(), null);
             return;
         }
         Instant at = change.getOccurredAt();
@@ -142,6 +150,8 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                 .setRequestedAliases(new ArrayList<>())
                 .setPendingClaims(new HashMap<>())
                 .setUnansweredClaims(new HashMap<>())
+                .setClaimsInFlight(0)
+                .setRecentRefusals(new ArrayList<>())
                 .build();
         // The customer's own ID is bound before any alias it claims, so that a claim of its own ID finds it.
         command(record, customerId, customerId, AliasAction.BIND_CUSTOMER_ID, change, false);
@@ -158,9 +168,8 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
             AliasRules.Result aliases = AliasRules.check(set.getIngestAliases());
             if (aliases.violation().isPresent()) {
                 AliasRules.Violation violation = aliases.violation().get();
-                stores.claims.put(customerId, claims);
                 refuse(record, customerId, type, violation.reason(), violation.detail(), violation.subject(), source,
-                        change.getChangeId());
+                        change.getChangeId(), claims);
                 return;
             }
             touch(customer, change);
@@ -184,7 +193,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
             touch(customer, change);
             // Archiving frees nothing: every binding of the customer, its own ID included, is marked archived.
             command(record, customerId, customerId, AliasAction.ARCHIVE, change, true);
-            for (String alias : new AliasHoldings(customer.getIngestAliases(), claims).held()) {
+            for (String alias : AliasHoldings.load(stores, customerId, claims).held()) {
                 if (!alias.equals(customerId)) {
                     command(record, alias, customerId, AliasAction.ARCHIVE, change, true);
                 }
@@ -196,7 +205,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
 
     private void replaceAliases(Record<byte[], byte[]> record, CustomerChange change, Customer customer,
             CustomerClaims claims, List<String> aliases, Source source) {
-        AliasHoldings holdings = new AliasHoldings(customer.getIngestAliases(), claims);
+        AliasHoldings holdings = AliasHoldings.load(stores, customer.getId(), claims);
         AliasHoldings.Replacement replacement = holdings.replace(aliases, change.getChangeId());
         boolean archived = customer.getArchivedAt() != null;
         for (String alias : replacement.releases()) {
@@ -215,7 +224,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                             .setOriginalValue(source.value() == null ? null : ByteBuffer.wrap(source.value()))
                             .build());
         }
-        holdings.writeTo(claims);
+        holdings.write(stores);
         customer.setIngestAliases(holdings.effective());
         save(record, customer, claims);
     }
@@ -223,7 +232,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     private void save(Record<byte[], byte[]> record, Customer customer, CustomerClaims claims) {
         stores.customers.put(customer.getId(), customer);
         stores.claims.put(customer.getId(), claims);
-        if (claims.getPendingClaims().isEmpty()) {
+        if (claims.getClaimsInFlight() == 0) {
             context.forward(new Record<>(customer.getId(), customer, record.timestamp()), CUSTOMERS_SINK);
         }
     }
@@ -257,11 +266,26 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         context.forward(new Record<>(alias, command, record.timestamp()), ALIAS_COMMANDS_SINK);
     }
 
+    /**
+     * Refuses a whole change. For an existing customer ({@code claims} not null, the change ID already remembered)
+     * the refusal is also kept in its bookkeeping, so that a writer waiting for the change learns why.
+     */
     private void refuse(Record<byte[], byte[]> record, String key, ChangeType type, RefusalReason reason, String detail,
-            String subject, Source source, String changeId) {
+            String subject, Source source, String changeId, CustomerClaims claims) {
         metrics.change(type, ChangeOutcome.REFUSED);
         metrics.refusal(reason);
-        context.forward(new Record<>(key, Rejections.of(reason, detail, source, changeId, subject,
-                Instant.ofEpochMilli(context.currentSystemTimeMs())), record.timestamp()), REJECTIONS_SINK);
+        Rejection rejection = Rejections.of(reason, detail, source, changeId, subject,
+                Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        if (claims != null) {
+            List<RecentRefusal> refusals = new ArrayList<>(claims.getRecentRefusals());
+            refusals.add(new RecentRefusal(changeId, reason.name(), Rejections.shorten(rejection.getDetail(),
+                    MAX_REFUSAL_DETAIL)));
+            if (refusals.size() > MAX_RECENT_REFUSALS) {
+                refusals = new ArrayList<>(refusals.subList(refusals.size() - MAX_RECENT_REFUSALS, refusals.size()));
+            }
+            claims.setRecentRefusals(refusals);
+            stores.claims.put(claims.getCustomerId(), claims);
+        }
+        context.forward(new Record<>(key, rejection, record.timestamp()), REJECTIONS_SINK);
     }
 }

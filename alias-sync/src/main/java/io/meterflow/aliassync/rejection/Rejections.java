@@ -17,6 +17,14 @@ public final class Rejections {
     public record Source(String topic, int partition, long offset, byte[] key, byte[] value) {
     }
 
+    /** {@code text} cut to at most {@code max} characters (code points, never half a pair), marked when cut. */
+    public static String shorten(String text, int max) {
+        if (text == null || text.length() <= max || text.codePointCount(0, text.length()) <= max) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, max - 1)) + "\u2026";
+    }
+
     public static Rejection of(RefusalReason reason, String detail, Source source, String changeId, String subject,
             Instant rejectedAt) {
         return RejectedOriginal.fill(Rejection.newBuilder(), source.key(), source.value())
