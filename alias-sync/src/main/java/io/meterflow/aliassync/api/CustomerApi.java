@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -106,6 +107,8 @@ public final class CustomerApi implements AutoCloseable {
         http.route("GET", "/internal/v1/customers/{customer_id}", api::customerHere);
         http.route("GET", "/internal/v1/customers", api::pageHere);
         http.route("GET", "/internal/v1/bindings/{identifier}", api::bindingHere);
+        http.route("POST", "/internal/v1/bindings", api::bindingsHere);
+        http.route("GET", "/internal/v1/customers/{customer_id}/changes/{change_id}", api::settlementHere);
         return api;
     }
 
@@ -117,11 +120,10 @@ public final class CustomerApi implements AutoCloseable {
     // ---- writes ---------------------------------------------------------------------------------------------------
 
     private HttpResponse create(HttpRequest request) {
+        // Everything in the body is checked before any state is read: a bad request is a 400 whatever the state.
         JsonNode body = object(request.json());
         String name = requiredName(body);
         List<String> aliases = aliases(body.get("ingest_aliases"), false);
-        String id = UUID.randomUUID().toString();
-        refuseHeldAliases(id, aliases);
         CustomerCreated created = CustomerCreated.newBuilder()
                 .setName(name)
                 .setIngestAliases(aliases)
@@ -130,6 +132,8 @@ public final class CustomerApi implements AutoCloseable {
                 .setCustomerConfig(stringMap(body, "customer_config"))
                 .setBillingConfig(billingConfig(body))
                 .build();
+        String id = UUID.randomUUID().toString();
+        refuseHeldAliases(id, aliases);
         CustomerJson.Held held = write(id, created);
         refuseRaceLosses(held, aliases, "the customer was created without them");
         return HttpResponse.json(200, Map.of("data", held.customer()));
@@ -139,8 +143,13 @@ public final class CustomerApi implements AutoCloseable {
         String id = request.pathParam("customer_id");
         JsonNode body = object(request.json());
         List<String> aliases = aliases(body.get("ingest_aliases"), true);
-        List<String> released = new ArrayList<>(existing(id).aliases());
-        released.removeAll(aliases);
+        Set<String> asked = new HashSet<>(aliases);
+        List<String> released = new ArrayList<>();
+        for (String alias : existing(id).aliases()) {
+            if (!asked.contains(alias)) {
+                released.add(alias);
+            }
+        }
         refuseHeldAliases(id, aliases);
         CustomerJson.Held held = write(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
         awaitReleased(id, released);
@@ -168,7 +177,10 @@ public final class CustomerApi implements AutoCloseable {
         return HttpResponse.json(200, Map.of("data", Map.of("id", id)));
     }
 
-    /** Publishes the change and waits until the customer's state shows it applied with every claim answered. */
+    /**
+     * Publishes the change and waits until the customer's bookkeeping shows it applied with every claim answered, then
+     * reads the customer once. A change alias-sync refused is answered with its reason (see {@link #refused}).
+     */
     private CustomerJson.Held write(String customerId, Object payload) {
         CustomerChange change = CustomerChanges.of(customerId, payload);
         String changeId = change.getChangeId();
@@ -181,81 +193,141 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.unavailable("the change could not be published to Kafka (" + e.getMessage()
                     + "); nothing was applied, retry");
         }
-        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        Deadline deadline = new Deadline(writeTimeout);
         while (true) {
             try {
-                Optional<CustomerJson.Held> held = query.customer(customerId);
-                if (held.isPresent() && held.get().settled(changeId)) {
-                    return held.get();
+                ChangeSettlement settlement = query.settlement(customerId, changeId);
+                if (settlement.state() == ChangeSettlement.State.REFUSED) {
+                    throw refused(changeId, settlement);
+                }
+                if (settlement.state() == ChangeSettlement.State.APPLIED) {
+                    Optional<CustomerJson.Held> held = query.customer(customerId);
+                    if (held.isPresent()) {
+                        return held.get();
+                    }
                 }
             } catch (HttpError unavailable) {
                 if (unavailable.status() != 503) {
                     throw unavailable;
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw HttpError.unavailable("change " + changeId + " to customer " + customerId
-                        + " was published but not applied within " + writeTimeout.toMillis()
-                        + " ms; it will still be applied, read the customer again later");
+            deadline.pause("change " + changeId + " to customer " + customerId + " was published, but alias-sync"
+                    + " has neither applied nor refused it within " + writeTimeout.toMillis() + " ms; read the"
+                    + " customer before retrying (a retried create would create another customer)");
+        }
+    }
+
+    /** The answer to a write alias-sync refused as a whole: the status its reason maps to, and the reason. */
+    static HttpError refused(String changeId, ChangeSettlement settlement) {
+        String message = "alias-sync refused the change (" + settlement.reason() + "): " + settlement.detail()
+                + "; nothing was applied";
+        Map<String, String> noRetry = Map.of("x-should-retry", "false");
+        return switch (settlement.reason()) {
+            case "TOO_LARGE" -> new HttpError(413, message, noRetry);
+            case "UNKNOWN_CUSTOMER" -> HttpError.notFound(message);
+            case "DUPLICATE_CUSTOMER" -> HttpError.conflict(message);
+            default -> new HttpError(400, message, noRetry);
+        };
+    }
+
+    /**
+     * Waits between polls of a write: briefly at first (a change without claims is applied within milliseconds),
+     * then less often, never longer than 20 ms, until the write timeout. A poll reads the customer's small bookkeeping
+     * (or asks the instance that holds it), so polling often costs little.
+     */
+    private static final class Deadline {
+        private final long end;
+        private long sleepMillis = 2;
+
+        Deadline(Duration timeout) {
+            this.end = System.nanoTime() + timeout.toNanos();
+        }
+
+        /** Sleeps before the next poll; past the deadline, throws a 503 with {@code message}. */
+        void pause(String message) {
+            if (System.nanoTime() > end) {
+                throw HttpError.unavailable(message);
             }
             try {
-                Thread.sleep(25);
+                Thread.sleep(sleepMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw HttpError.unavailable("interrupted while waiting for change " + changeId);
+                throw HttpError.unavailable("interrupted while waiting: " + message);
             }
+            sleepMillis = Math.min(20, sleepMillis * 2);
         }
     }
 
     /**
      * A release is applied to the customer at once but to the alias's binding one stage later (another partition,
      * maybe another instance): wait for the bindings too, so that after the 200 the alias is free for a create or a
-     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer).
+     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer). Each poll asks
+     * about every alias still bound at once.
      */
     private void awaitReleased(String customerId, List<String> released) {
-        long deadline = System.nanoTime() + writeTimeout.toNanos();
-        for (String alias : released) {
-            while (query.binding(alias).map(b -> customerId.equals(b.get("customer_id"))
-                    && !Boolean.TRUE.equals(b.get("is_customer_id"))).orElse(false)) {
-                if (System.nanoTime() > deadline) {
-                    throw HttpError.unavailable("the aliases were set, but the release of " + alias
-                            + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
-                }
-                try {
-                    Thread.sleep(25);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw HttpError.unavailable("interrupted while waiting for the release of " + alias);
+        Deadline deadline = new Deadline(writeTimeout);
+        List<String> waiting = released;
+        while (true) {
+            Map<String, Map<String, Object>> bindings = query.bindings(waiting);
+            List<String> stillBound = new ArrayList<>();
+            for (String alias : waiting) {
+                Map<String, Object> binding = bindings.get(alias);
+                if (binding != null && customerId.equals(binding.get("customer_id"))
+                        && !Boolean.TRUE.equals(binding.get("is_customer_id"))) {
+                    stillBound.add(alias);
                 }
             }
+            if (stillBound.isEmpty()) {
+                return;
+            }
+            waiting = stillBound;
+            deadline.pause("the aliases were set, but the release of " + stillBound.get(0)
+                    + (stillBound.size() > 1 ? " and " + (stillBound.size() - 1) + " more" : "")
+                    + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
         }
     }
 
     /** 409 before anything is sent when an alias is bound to another customer (or is another customer's ID). */
     private void refuseHeldAliases(String customerId, List<String> aliases) {
-        List<String> held = new ArrayList<>();
-        for (String alias : aliases) {
-            query.binding(alias).ifPresent(binding -> {
-                if (!customerId.equals(binding.get("customer_id"))) {
-                    held.add(alias);
-                }
-            });
-        }
+        List<String> held = heldByOthers(customerId, aliases, query.bindings(aliases));
         if (!held.isEmpty()) {
             throw HttpError.conflict("ingest alias" + (held.size() > 1 ? "es " : " ") + String.join(", ", held)
                     + (held.size() > 1 ? " are" : " is") + " in use by another customer; nothing was applied");
         }
     }
 
+    /** Of {@code aliases}, in order, those {@code bindings} (alias to binding) give to a customer other than this one. */
+    static List<String> heldByOthers(String customerId, List<String> aliases,
+            Map<String, Map<String, Object>> bindings) {
+        List<String> held = new ArrayList<>();
+        for (String alias : aliases) {
+            Map<String, Object> binding = bindings.get(alias);
+            if (binding != null && !customerId.equals(binding.get("customer_id"))) {
+                held.add(alias);
+            }
+        }
+        return held;
+    }
+
     /** 409 when a claim lost a race after the pre-check; the rest of the change is applied (alias-sync's rule). */
     private static void refuseRaceLosses(CustomerJson.Held held, List<String> asked, String applied) {
-        List<String> refused = new ArrayList<>(asked);
-        refused.removeAll(held.aliases());
-        refused.remove(held.id());
+        List<String> refused = raceLosses(held, asked);
         if (!refused.isEmpty()) {
             throw HttpError.conflict("ingest alias" + (refused.size() > 1 ? "es " : " ") + String.join(", ", refused)
                     + (refused.size() > 1 ? " were" : " was") + " taken by another customer meanwhile; " + applied);
         }
+    }
+
+    /** Of the aliases {@code asked} for, in order, those the customer does not hold (its own ID aside): one pass. */
+    static List<String> raceLosses(CustomerJson.Held held, List<String> asked) {
+        Set<String> holds = new HashSet<>(held.aliases());
+        List<String> refused = new ArrayList<>();
+        for (String alias : asked) {
+            if (!holds.contains(alias) && !alias.equals(held.id())) {
+                refused.add(alias);
+            }
+        }
+        return refused;
     }
 
     // ---- reads ----------------------------------------------------------------------------------------------------
@@ -346,6 +418,18 @@ public final class CustomerApi implements AutoCloseable {
     private HttpResponse bindingHere(HttpRequest request) {
         return query.localBinding(request.pathParam("identifier")).map(b -> HttpResponse.json(200, b))
                 .orElseThrow(() -> HttpError.notFound("not bound"));
+    }
+
+    private HttpResponse bindingsHere(HttpRequest request) {
+        JsonNode identifiers = object(request.json()).path("identifiers");
+        List<String> asked = new ArrayList<>();
+        identifiers.forEach(node -> asked.add(node.asText()));
+        return HttpResponse.json(200, query.localBindings(null, asked));
+    }
+
+    private HttpResponse settlementHere(HttpRequest request) {
+        return HttpResponse.json(200, query.localSettlement(request.pathParam("customer_id"),
+                request.pathParam("change_id")).toJson());
     }
 
     // ---- input ----------------------------------------------------------------------------------------------------
