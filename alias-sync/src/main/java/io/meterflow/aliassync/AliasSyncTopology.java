@@ -67,7 +67,7 @@ public final class AliasSyncTopology {
         topology.addSource(CLAIM_OUTCOMES_SOURCE, new StringDeserializer(), outcomeSerde.deserializer(),
                 config.claimOutcomesTopic());
         topology.addProcessor(CustomerChangeProcessor.NAME,
-                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds()),
+                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds(), config.sizeBudget()),
                 CUSTOMER_CHANGES_SOURCE);
         topology.addProcessor(ClaimOutcomeProcessor.NAME,
                 () -> new ClaimOutcomeProcessor(metrics, customerChanges),

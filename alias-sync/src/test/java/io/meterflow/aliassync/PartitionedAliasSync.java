@@ -4,6 +4,7 @@ import io.meterflow.aliassync.customer.ClaimOutcomeProcessor;
 import io.meterflow.aliassync.customer.CustomerChangeProcessor;
 import io.meterflow.aliassync.customer.CustomerStores;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
+import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.ownership.AliasOwnershipProcessor;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Customer;
@@ -194,7 +195,8 @@ final class PartitionedAliasSync {
                 outcomes.addStateStore(s);
             });
             changeProcessor = new CustomerChangeProcessor(
-                    new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer()), metrics, 100);
+                    new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer()), metrics, 100,
+                    new SizeBudget(SizeBudget.DEFAULT_MAX_CHANGE_BYTES, 100));
             changeProcessor.init(changes);
             outcomeProcessor = new ClaimOutcomeProcessor(metrics, "customer-changes");
             outcomeProcessor.init(outcomes);

@@ -3,6 +3,8 @@ package io.meterflow.aliassync.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
+import io.meterflow.aliassync.customer.CustomerChangeProcessor;
+import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.http.HttpError;
 import io.meterflow.http.HttpRequest;
@@ -37,6 +39,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -62,8 +65,9 @@ public final class CustomerApi implements AutoCloseable {
 
     private final AliasSyncApp app;
     private final CustomerStoreQuery query;
-    private final KafkaProducer<String, CustomerChange> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private final Topic<String, CustomerChange> topic;
+    private final SizeBudget budget;
     private final Duration writeTimeout;
 
     private CustomerApi(AliasSyncApp app, Set<String> tokens, Duration writeTimeout) {
@@ -74,6 +78,7 @@ public final class CustomerApi implements AutoCloseable {
         this.query = new CustomerStoreQuery(app, new PeerClient(PeerClient.anyToken(tokens), Duration.ofSeconds(10)),
                 self);
         this.topic = app.topics().customerChanges();
+        this.budget = app.config().sizeBudget();
         Map<String, Object> config = new HashMap<>();
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, app.config().streams().bootstrapServers());
         app.config().streams().kafkaOverrides().forEach((k, v) -> {
@@ -86,7 +91,8 @@ public final class CustomerApi implements AutoCloseable {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, app.config().streams().applicationId() + "-http-customers");
-        this.producer = new KafkaProducer<>(config, topic.keySerde().serializer(), topic.valueSerde().serializer());
+        // Records are serialized before sending, to be measured against alias-sync.max.change.bytes first.
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -133,8 +139,9 @@ public final class CustomerApi implements AutoCloseable {
                 .setBillingConfig(billingConfig(body))
                 .build();
         String id = UUID.randomUUID().toString();
+        Prepared change = prepare(id, created);
         refuseHeldAliases(id, aliases);
-        CustomerJson.Held held = write(id, created);
+        CustomerJson.Held held = write(change);
         refuseRaceLosses(held, aliases, "the customer was created without them");
         return HttpResponse.json(200, Map.of("data", held.customer()));
     }
@@ -143,6 +150,7 @@ public final class CustomerApi implements AutoCloseable {
         String id = request.pathParam("customer_id");
         JsonNode body = object(request.json());
         List<String> aliases = aliases(body.get("ingest_aliases"), true);
+        Prepared change = prepare(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
         Set<String> asked = new HashSet<>(aliases);
         List<String> released = new ArrayList<>();
         for (String alias : existing(id).aliases()) {
@@ -151,7 +159,7 @@ public final class CustomerApi implements AutoCloseable {
             }
         }
         refuseHeldAliases(id, aliases);
-        CustomerJson.Held held = write(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
+        CustomerJson.Held held = write(change);
         awaitReleased(id, released);
         refuseRaceLosses(held, aliases, "the other aliases of the request were set");
         return HttpResponse.ok();
@@ -160,8 +168,9 @@ public final class CustomerApi implements AutoCloseable {
     private HttpResponse setName(HttpRequest request) {
         String id = request.pathParam("customer_id");
         String name = requiredName(object(request.json()));
+        Prepared change = prepare(id, NameSet.newBuilder().setName(name).build());
         existing(id);
-        CustomerJson.Held held = write(id, NameSet.newBuilder().setName(name).build());
+        CustomerJson.Held held = write(change);
         return HttpResponse.json(200, Map.of("data", held.customer()));
     }
 
@@ -172,20 +181,46 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.badRequest("id is required: the ID of the customer to archive");
         }
         String id = idNode.asText();
+        Prepared change = prepare(id, CustomerArchived.newBuilder().build());
         existing(id);
-        write(id, CustomerArchived.newBuilder().build());
+        write(change);
         return HttpResponse.json(200, Map.of("data", Map.of("id", id)));
+    }
+
+    /** A change ready to publish: the record and its bytes, as measured against the size limits. */
+    private record Prepared(CustomerChange change, byte[] key, byte[] value) {
+    }
+
+    /**
+     * Builds and serializes the change, and answers 413 before anything is published when alias-sync would refuse it
+     * as {@code TOO_LARGE}: a record over {@code alias-sync.max.change.bytes}, or a create whose customer would not
+     * fit a record (the same check alias-sync makes; for other changes it depends on state read there, and a refusal
+     * is answered when the write-wait sees it).
+     */
+    private Prepared prepare(String customerId, Object payload) {
+        CustomerChange change = CustomerChanges.of(customerId, payload);
+        byte[] key = customerId.getBytes(StandardCharsets.UTF_8);
+        byte[] value = topic.valueSerde().serializer().serialize(topic.name(), change);
+        Optional<String> tooLarge = budget.changeTooLarge(SizeBudget.recordBytes(key, value));
+        if (tooLarge.isEmpty() && payload instanceof CustomerCreated created) {
+            tooLarge = budget.customerTooLarge(
+                    CustomerChangeProcessor.createdCustomer(change, created, created.getIngestAliases()));
+        }
+        if (tooLarge.isPresent()) {
+            throw new HttpError(413, tooLarge.get() + "; nothing was published", Map.of("x-should-retry", "false"));
+        }
+        return new Prepared(change, key, value);
     }
 
     /**
      * Publishes the change and waits until the customer's bookkeeping shows it applied with every claim answered, then
      * reads the customer once. A change alias-sync refused is answered with its reason (see {@link #refused}).
      */
-    private CustomerJson.Held write(String customerId, Object payload) {
-        CustomerChange change = CustomerChanges.of(customerId, payload);
-        String changeId = change.getChangeId();
+    private CustomerJson.Held write(Prepared prepared) {
+        String customerId = prepared.change().getCustomerId();
+        String changeId = prepared.change().getChangeId();
         try {
-            producer.send(new ProducerRecord<>(topic.name(), customerId, change)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic.name(), prepared.key(), prepared.value())).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw HttpError.unavailable("interrupted before the change was published; nothing was applied");

@@ -5,6 +5,7 @@ import io.meterflow.aliassync.AliasSyncMetrics.ChangeOutcome;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.aliassync.intake.ChangeType;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
+import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.rejection.RefusalReason;
 import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.rejection.Rejections.Source;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -54,19 +56,22 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     public static final String REJECTIONS_SINK = "customer-rejections-sink";
 
     /** Refusals kept per customer for the API (see {@link CustomerClaims#getRecentRefusals()}), and their length. */
-    static final int MAX_RECENT_REFUSALS = 10;
+    static final int MAX_RECENT_REFUSALS = SizeBudget.MAX_RECENT_REFUSALS;
     static final int MAX_REFUSAL_DETAIL = 256;
 
     private final CustomerChangeReader reader;
     private final AliasSyncMetrics metrics;
     private final int rememberedChangeIds;
+    private final SizeBudget budget;
     private ProcessorContext<String, SpecificRecord> context;
     private CustomerStores stores;
 
-    public CustomerChangeProcessor(CustomerChangeReader reader, AliasSyncMetrics metrics, int rememberedChangeIds) {
+    public CustomerChangeProcessor(CustomerChangeReader reader, AliasSyncMetrics metrics, int rememberedChangeIds,
+            SizeBudget budget) {
         this.reader = reader;
         this.metrics = metrics;
         this.rememberedChangeIds = rememberedChangeIds;
+        this.budget = budget;
     }
 
     @Override
@@ -79,11 +84,17 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata metadata = context.recordMetadata().orElseThrow();
         Source source = new Source(metadata.topic(), metadata.partition(), metadata.offset(), record.key(), record.value());
+        // Measured before anything is read: a record over the limit is refused without parsing it.
+        Optional<String> tooLarge = budget.changeTooLarge(SizeBudget.recordBytes(record.key(), record.value()));
+        if (tooLarge.isPresent()) {
+            refuse(record, rejectionKey(record.key()), ChangeType.OVERSIZED, RefusalReason.TOO_LARGE, tooLarge.get(),
+                    null, source, null, null);
+            return;
+        }
         CustomerChangeReader.Read read = reader.read(metadata.topic(), record.key(), record.value());
         if (read instanceof CustomerChangeReader.Unreadable unreadable) {
-            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            refuse(record, key, ChangeType.MALFORMED, RefusalReason.MALFORMED, unreadable.detail(), null, source,
-                    unreadable.changeId(), null);
+            refuse(record, rejectionKey(record.key()), ChangeType.MALFORMED, RefusalReason.MALFORMED,
+                    unreadable.detail(), null, source, unreadable.changeId(), null);
             return;
         }
         CustomerChange change = ((CustomerChangeReader.Readable) read).change();
@@ -108,6 +119,11 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         }
     }
 
+    /** The key of a rejection of an unreadable record: its key as text if it could be a customer ID, else none. */
+    private static String rejectionKey(byte[] key) {
+        return key == null || key.length > 4 * SizeBudget.MAX_ID_LENGTH ? null : new String(key, StandardCharsets.UTF_8);
+    }
+
     private static boolean alreadyProcessed(CustomerClaims claims, String changeId) {
         return claims.getCreatedChangeId().equals(changeId) || claims.getRecentChangeIds().contains(changeId);
     }
@@ -129,20 +145,13 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                     source, change.getChangeId(), null);
             return;
         }
-        Instant at = change.getOccurredAt();
-        Customer customer = Customer.newBuilder()
-                .setId(customerId)
-                .setName(AliasRules.truncateName(created.getName()))
-                .setIngestAliases(List.of())
-                .setCustomFields(new HashMap<>(created.getCustomFields()))
-                .setExternalId(created.getExternalId())
-                .setCustomerConfig(new HashMap<>(created.getCustomerConfig()))
-                .setBillingConfig(created.getBillingConfig() == null ? null : new HashMap<>(created.getBillingConfig()))
-                .setCreatedAt(at)
-                .setUpdatedAt(at)
-                .setArchivedAt(null)
-                .setLastChangeId(change.getChangeId())
-                .build();
+        Optional<String> tooLarge = budget.customerTooLarge(createdCustomer(change, created, aliases.aliases()));
+        if (tooLarge.isPresent()) {
+            refuse(record, customerId, ChangeType.CREATED, RefusalReason.TOO_LARGE, tooLarge.get(), null, source,
+                    change.getChangeId(), null);
+            return;
+        }
+        Customer customer = createdCustomer(change, created, List.of());
         CustomerClaims claims = CustomerClaims.newBuilder()
                 .setCustomerId(customerId)
                 .setCreatedChangeId(change.getChangeId())
@@ -172,19 +181,39 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                         change.getChangeId(), claims);
                 return;
             }
+            // Every alias asked for will be held or in flight: the largest the customer's record can become.
+            Map<String, Integer> unanswered = new HashMap<>(claims.getUnansweredClaims());
+            unanswered.put(change.getChangeId(), aliases.aliases().size());
+            Optional<String> tooLarge = budget.customerTooLarge(withAliases(customer, aliases.aliases(), change))
+                    .or(() -> budget.claimsTooLarge(CustomerClaims.newBuilder(claims)
+                            .setUnansweredClaims(unanswered).build()));
+            if (tooLarge.isPresent()) {
+                refuse(record, customerId, type, RefusalReason.TOO_LARGE, tooLarge.get(), null, source,
+                        change.getChangeId(), claims);
+                return;
+            }
             touch(customer, change);
             replaceAliases(record, change, customer, claims, aliases.aliases(), source);
-        } else if (payload instanceof NameSet name) {
-            customer.setName(AliasRules.truncateName(name.getName()));
-            touch(customer, change);
-            save(record, customer, claims);
-        } else if (payload instanceof CustomFieldsSet fields) {
-            Map<String, String> merged = new HashMap<>(customer.getCustomFields());
-            merged.putAll(fields.getCustomFields());
-            fields.getRemovedKeys().forEach(merged::remove);
-            customer.setCustomFields(merged);
-            touch(customer, change);
-            save(record, customer, claims);
+        } else if (payload instanceof NameSet || payload instanceof CustomFieldsSet) {
+            Customer updated = Customer.newBuilder(customer).build();
+            if (payload instanceof NameSet name) {
+                updated.setName(AliasRules.truncateName(name.getName()));
+            } else {
+                CustomFieldsSet fields = (CustomFieldsSet) payload;
+                Map<String, String> merged = new HashMap<>(customer.getCustomFields());
+                merged.putAll(fields.getCustomFields());
+                fields.getRemovedKeys().forEach(merged::remove);
+                updated.setCustomFields(merged);
+            }
+            List<String> held = AliasHoldings.load(stores, customerId, claims).held();
+            Optional<String> tooLarge = budget.customerTooLarge(withAliases(updated, held, change));
+            if (tooLarge.isPresent()) {
+                refuse(record, customerId, type, RefusalReason.TOO_LARGE, tooLarge.get(), null, source,
+                        change.getChangeId(), claims);
+                return;
+            }
+            touch(updated, change);
+            save(record, updated, claims);
         } else if (customer.getArchivedAt() != null) {
             // Archiving an archived customer changes nothing; its first archive time stands.
             stores.claims.put(customerId, claims);
@@ -201,6 +230,34 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
             save(record, customer, claims);
         }
         metrics.change(type, ChangeOutcome.APPLIED);
+    }
+
+    /**
+     * The record a create starts the customer with, holding {@code ingestAliases}: none when it is stored (aliases
+     * join as their claims are granted), all those asked for when its size is checked. The customer API checks a
+     * create with the same record before publishing it.
+     */
+    public static Customer createdCustomer(CustomerChange change, CustomerCreated created, List<String> ingestAliases) {
+        Instant at = change.getOccurredAt();
+        return Customer.newBuilder()
+                .setId(change.getCustomerId())
+                .setName(AliasRules.truncateName(created.getName()))
+                .setIngestAliases(ingestAliases)
+                .setCustomFields(new HashMap<>(created.getCustomFields()))
+                .setExternalId(created.getExternalId())
+                .setCustomerConfig(new HashMap<>(created.getCustomerConfig()))
+                .setBillingConfig(created.getBillingConfig() == null ? null : new HashMap<>(created.getBillingConfig()))
+                .setCreatedAt(at)
+                .setUpdatedAt(at)
+                .setArchivedAt(null)
+                .setLastChangeId(change.getChangeId())
+                .build();
+    }
+
+    /** {@code customer} as {@code change} would leave it, holding {@code aliases}: for the size check. */
+    private static Customer withAliases(Customer customer, List<String> aliases, CustomerChange change) {
+        return Customer.newBuilder(customer).setIngestAliases(aliases).setUpdatedAt(change.getOccurredAt())
+                .setLastChangeId(change.getChangeId()).build();
     }
 
     private void replaceAliases(Record<byte[], byte[]> record, CustomerChange change, Customer customer,

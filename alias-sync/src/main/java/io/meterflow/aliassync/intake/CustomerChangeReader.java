@@ -2,6 +2,7 @@ package io.meterflow.aliassync.intake;
 
 import io.meterflow.schemas.CustomerChange;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -45,18 +46,38 @@ public final class CustomerChangeReader {
         if (changeId == null || changeId.isBlank()) {
             return new Unreadable("change_id is empty", null);
         }
+        if (tooLong(changeId)) {
+            return new Unreadable("change_id has " + length(changeId) + " characters; at most "
+                    + SizeBudget.MAX_ID_LENGTH, null);
+        }
         String customerId = change.getCustomerId();
         if (customerId == null || customerId.isBlank()) {
             return new Unreadable("customer_id is empty", changeId);
         }
+        if (tooLong(customerId)) {
+            // Bound like an alias: it is bound as an identifier, and usage can name at most 128 characters.
+            return new Unreadable("customer_id has " + length(customerId) + " characters; at most "
+                    + SizeBudget.MAX_ID_LENGTH, changeId);
+        }
         if (key == null) {
             return new Unreadable("record has no key; customer-changes is keyed by customer ID", changeId);
         }
-        String keyText = new String(key, StandardCharsets.UTF_8);
-        if (!keyText.equals(customerId)) {
-            return new Unreadable("record key '" + keyText + "' is not the customer_id '" + customerId
+        // Compared as bytes: a key that is not UTF-8 could decode to the customer ID without being its encoding.
+        if (!Arrays.equals(key, customerId.getBytes(StandardCharsets.UTF_8))) {
+            String keyText = new String(key, 0, Math.min(key.length, 4 * SizeBudget.MAX_ID_LENGTH),
+                    StandardCharsets.UTF_8);
+            return new Unreadable("record key '" + keyText + (key.length > 4 * SizeBudget.MAX_ID_LENGTH ? "...'" : "'")
+                    + " is not the customer_id '" + customerId
                     + "' of the change; customer-changes is keyed by customer ID", changeId);
         }
         return new Readable(change);
+    }
+
+    private static boolean tooLong(String id) {
+        return id.length() > SizeBudget.MAX_ID_LENGTH && length(id) > SizeBudget.MAX_ID_LENGTH;
+    }
+
+    private static int length(String id) {
+        return id.codePointCount(0, id.length());
     }
 }

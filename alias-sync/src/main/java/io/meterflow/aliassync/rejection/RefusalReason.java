@@ -5,7 +5,10 @@ package io.meterflow.aliassync.rejection;
  * {@code customer-changes-rejected} and the {@code reason} tag of {@code meterflow.customer.refusals}.
  */
 public enum RefusalReason {
-    /** The record could not be read: no value, not a CustomerChange, key not equal to its customer_id, no change_id. */
+    /**
+     * The record could not be read: no value, not a CustomerChange, key not equal to its customer_id, no change_id,
+     * a customer_id or change_id over 128 characters.
+     */
     MALFORMED,
     /** A change other than a create for a customer that was never created. */
     UNKNOWN_CUSTOMER,
@@ -18,7 +21,12 @@ public enum RefusalReason {
     /** An alias another customer holds, or another customer's ID; only that alias is refused. */
     ALIAS_IN_USE,
     /** An alias this customer held became the ID of a newly created customer, whose own ID always resolves to it. */
-    ALIAS_REVOKED;
+    ALIAS_REVOKED,
+    /**
+     * The record is larger than {@code alias-sync.max.change.bytes} (refused unread), or the change would grow the
+     * customer's state past what one Kafka record can hold; the whole change is refused.
+     */
+    TOO_LARGE;
 
     /** The tag value used in metrics. */
     public String tag() {
