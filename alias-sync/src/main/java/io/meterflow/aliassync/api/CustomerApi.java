@@ -1,10 +1,12 @@
 package io.meterflow.aliassync.api;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
 import io.meterflow.aliassync.customer.CustomerChangeProcessor;
 import io.meterflow.aliassync.intake.SizeBudget;
+import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.http.HttpError;
 import io.meterflow.http.HttpRequest;
@@ -19,6 +21,7 @@ import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.topics.Topic;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,6 +31,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -180,7 +184,7 @@ public final class CustomerApi implements AutoCloseable {
         if (idNode == null || !idNode.isTextual() || idNode.asText().isEmpty()) {
             throw HttpError.badRequest("id is required: the ID of the customer to archive");
         }
-        String id = idNode.asText();
+        String id = text("id", idNode.asText());
         Prepared change = prepare(id, CustomerArchived.newBuilder().build());
         existing(id);
         write(change);
@@ -481,7 +485,45 @@ public final class CustomerApi implements AutoCloseable {
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw HttpError.badRequest("name is required (a non-empty string)");
         }
-        return AliasRules.truncateName(name.asText());
+        return AliasRules.truncateName(text("name", name.asText()));
+    }
+
+    /**
+     * {@code value}, or a 400 naming {@code field} if it holds a lone surrogate (a JSON escape can spell one): UTF-8
+     * cannot carry it, so two different strings would be stored as one (alias-sync refuses the Kafka equivalent, a
+     * string that is not valid UTF-8, as {@code INVALID_FIELD}).
+     */
+    private static String text(String field, String value) {
+        int at = JsonValues.loneSurrogate(value);
+        if (at >= 0) {
+            throw HttpError.badRequest(field + " has a lone surrogate (U+"
+                    + Integer.toHexString(value.charAt(at)).toUpperCase(Locale.ROOT) + ") at index " + at
+                    + "; text must be valid Unicode");
+        }
+        return value;
+    }
+
+    /** {@code text}, or its first and last {@code each} characters (code points) when it is longer than both. */
+    private static String ends(String text, int each) {
+        int length = text.codePointCount(0, text.length());
+        if (length <= 2 * each) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, each)) + "\u2026"
+                + text.substring(text.offsetByCodePoints(0, length - each));
+    }
+
+    /**
+     * A map key quoted in a message: cut so that the message stays short, and with any lone surrogate shown as U+FFFD
+     * (the answer is JSON in UTF-8, which cannot carry one either).
+     */
+    private static String quote(String text) {
+        String shortened = Rejections.shorten(text, 64);
+        StringBuilder printable = new StringBuilder(shortened);
+        for (int at = JsonValues.loneSurrogate(printable); at >= 0; at = JsonValues.loneSurrogate(printable)) {
+            printable.setCharAt(at, '\uFFFD');
+        }
+        return printable.toString();
     }
 
     private static List<String> aliases(JsonNode node, boolean required) {
@@ -499,7 +541,7 @@ public final class CustomerApi implements AutoCloseable {
             if (!alias.isTextual()) {
                 throw HttpError.badRequest("ingest_aliases must be an array of strings");
             }
-            aliases.add(alias.asText());
+            aliases.add(text("ingest_aliases[" + aliases.size() + "]", alias.asText()));
         }
         AliasRules.Result result = AliasRules.check(aliases);
         if (result.violation().isPresent()) {
@@ -518,10 +560,11 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.badRequest(field + " must be an object of strings");
         }
         node.fields().forEachRemaining(f -> {
+            String name = field + "." + quote(f.getKey());
             if (!f.getValue().isTextual()) {
-                throw HttpError.badRequest(field + "." + f.getKey() + " must be a string");
+                throw HttpError.badRequest(name + " must be a string");
             }
-            map.put(f.getKey(), f.getValue().asText());
+            map.put(text(name + " (the key)", f.getKey()), text(name, f.getValue().asText()));
         });
         return map;
     }
@@ -534,22 +577,40 @@ public final class CustomerApi implements AutoCloseable {
         if (!node.isTextual()) {
             throw HttpError.badRequest(field + " must be a string");
         }
-        return node.asText();
+        return text(field, node.asText());
     }
 
-    /** Billing configuration is kept as sent (as data; Meterflow does not bill). */
+    /**
+     * Billing configuration is kept as sent (as data; Meterflow does not bill), if it is JSON data Meterflow can keep:
+     * the rules alias-sync applies to the same field on Kafka ({@link JsonValues#problem}: nesting at most
+     * {@value JsonValues#MAX_DEPTH} levels, number literals, no lone surrogates), else a 400 naming the field.
+     */
     private static Map<String, JsonValue> billingConfig(JsonNode body) {
-        JsonNode node = body.get("customer_billing_provider_configurations");
+        String field = "customer_billing_provider_configurations";
+        JsonNode node = body.get(field);
         if (node == null) {
-            node = body.get("billing_config");
+            field = "billing_config";
+            node = body.get(field);
         }
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isObject()) {
-            throw HttpError.badRequest("billing_config must be an object");
+            throw HttpError.badRequest(field + " must be an object");
         }
-        return JsonValues.parseObject(node.toString());
+        Map<String, JsonValue> config;
+        try (JsonParser parser = node.traverse()) {
+            parser.nextToken();
+            config = JsonValues.readObjectBody(parser);
+        } catch (IOException e) {
+            throw HttpError.badRequest(field + " is not valid JSON data: " + e.getMessage());
+        }
+        Optional<String> problem = JsonValues.problem(config);
+        if (problem.isPresent()) {
+            // The path can be as long as the nesting and its keys; its start and the rule broken at its end matter.
+            throw HttpError.badRequest(field + ": " + ends(problem.get(), 200));
+        }
+        return config;
     }
 
     private static int limit(String text) {

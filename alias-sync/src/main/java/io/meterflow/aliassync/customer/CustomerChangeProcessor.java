@@ -97,6 +97,12 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                     unreadable.detail(), null, source, unreadable.changeId(), null);
             return;
         }
+        if (read instanceof CustomerChangeReader.Invalid invalid) {
+            CustomerChange change = invalid.change();
+            refuse(record, change.getCustomerId(), ChangeType.of(change), RefusalReason.INVALID_FIELD, invalid.detail(),
+                    invalid.field(), source, change.getChangeId(), null);
+            return;
+        }
         CustomerChange change = ((CustomerChangeReader.Readable) read).change();
         ChangeType type = ChangeType.of(change);
         String customerId = change.getCustomerId();

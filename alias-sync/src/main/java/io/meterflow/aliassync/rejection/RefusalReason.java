@@ -14,6 +14,12 @@ public enum RefusalReason {
     UNKNOWN_CUSTOMER,
     /** A create, under a new change ID, for a customer that exists. */
     DUPLICATE_CUSTOMER,
+    /**
+     * A field breaks the rules for text and JSON data: a string that is not valid UTF-8, or a billing configuration
+     * with a number that is not a JSON literal or nesting deeper than 64 levels. The whole change is refused; the
+     * subject names the field.
+     */
+    INVALID_FIELD,
     /** An alias that is empty or longer than 128 characters; the whole change is refused. */
     INVALID_ALIAS,
     /** More than 2000 distinct aliases; the whole change is refused. */

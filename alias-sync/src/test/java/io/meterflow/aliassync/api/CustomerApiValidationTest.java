@@ -130,4 +130,64 @@ class CustomerApiValidationTest {
         return 36 + SpecificAvroSerde.of(CustomerChange.class, Map.of("schema.registry.url", "mock://validation-size"),
                 false).serializer().serialize("customer-changes", change).length;
     }
+
+    private static Object nested(int depth) {
+        Object value = "leaf";
+        for (int i = 1; i < depth; i++) {
+            value = Map.of("a", value);
+        }
+        return value;
+    }
+
+    @Test
+    void aBillingConfigurationNested70LevelsIs400NamingTheFieldNot500() throws Exception {
+        start(Map.of());
+
+        HttpResponse<String> billing = post("/v1/customers", Map.of("name", "Deep", "billing_config", nested(70)));
+        HttpResponse<String> providers = post("/v1/customers",
+                Map.of("name", "Deep", "customer_billing_provider_configurations", nested(70)));
+        HttpResponse<String> config = post("/v1/customers", Map.of("name", "Deep", "customer_config", nested(70)));
+
+        assertThat(billing.statusCode()).isEqualTo(400);
+        assertThat(message(billing)).startsWith("billing_config: ").contains("deeper than 64");
+        assertThat(providers.statusCode()).isEqualTo(400);
+        assertThat(message(providers)).startsWith("customer_billing_provider_configurations: ");
+        assertThat(config.statusCode()).isEqualTo(400);
+        assertThat(message(config)).contains("customer_config.a must be a string");
+    }
+
+    @Test
+    void aBillingConfigurationNested64LevelsPassesTheChecks() throws Exception {
+        start(Map.of());
+
+        // The object itself is the first level; 503 means every check passed and the app (not started) was asked.
+        HttpResponse<String> response = post("/v1/customers", Map.of("name", "Deep", "billing_config", nested(64)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+    }
+
+    @Test
+    void textWithALoneSurrogateIs400NamingTheField() throws Exception {
+        start(Map.of());
+        String lone = "\\ud800";
+
+        Map<String, String> bodies = Map.of(
+                "name", "{\"name\":\"a" + lone + "\"}",
+                "ingest_aliases[1]", "{\"name\":\"n\",\"ingest_aliases\":[\"ok\",\"x" + lone + "\"]}",
+                "custom_fields.k", "{\"name\":\"n\",\"custom_fields\":{\"k\":\"v" + lone + "\"}}",
+                "custom_fields.k" + "\ud800", "{\"name\":\"n\",\"custom_fields\":{\"k" + lone + "\":\"v\"}}",
+                "external_id", "{\"name\":\"n\",\"external_id\":\"e" + lone + "\"}",
+                "customer_config.s", "{\"name\":\"n\",\"customer_config\":{\"s\":\"" + lone + "\"}}",
+                "billing_config", "{\"name\":\"n\",\"billing_config\":{\"s\":[\"" + lone + "\"]}}");
+        for (Map.Entry<String, String> body : bodies.entrySet()) {
+            HttpResponse<String> response = post("/v1/customers", body.getValue());
+            assertThat(response.statusCode()).as(body.getKey()).isEqualTo(400);
+            assertThat(message(response)).as(body.getKey()).contains("lone surrogate");
+            assertThat(message(response)).as(body.getKey()).startsWith(body.getKey().replace("\ud800", ""));
+        }
+        // An archive names the customer in its body: "c" + U+D800 would be sent as "c?", another customer's ID.
+        HttpResponse<String> archive = post("/v1/customers/archive", "{\"id\":\"c" + lone + "\"}");
+        assertThat(archive.statusCode()).isEqualTo(400);
+        assertThat(message(archive)).startsWith("id has a lone surrogate");
+    }
 }
