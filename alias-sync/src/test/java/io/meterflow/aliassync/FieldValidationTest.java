@@ -28,6 +28,10 @@ class FieldValidationTest extends AliasSyncTestBase {
         return value;
     }
 
+    private static final class CreatedBytes {
+        volatile byte[] value;
+    }
+
     private CustomerChange createWithBilling(String customerId, Map<String, JsonValue> billing) {
         CustomerCreated created = AliasSyncDriver.created("Billing", "alias-of-" + customerId);
         created.setBillingConfig(billing);
@@ -53,6 +57,28 @@ class FieldValidationTest extends AliasSyncTestBase {
         assertThat(app.count(AliasSyncMetrics.REFUSALS, "reason", "INVALID_FIELD")).isEqualTo(1);
         assertThat(app.count(AliasSyncMetrics.CHANGES, "type", "created", "outcome", "refused")).isEqualTo(1);
 
+        app.create("c-2", "next");
+        assertThat(app.aliasesOf("c-2")).containsExactly("next");
+    }
+
+    @Test
+    void aBillingConfigurationNestedThousandsOfLevelsIsRefusedAndProcessingGoesOn() throws Exception {
+        // Deep enough that reading or walking it may exhaust a thread's stack: refused either way, never thrown. The
+        // record is written on a thread with a stack large enough for it, as a producer elsewhere could.
+        CreatedBytes deep = new CreatedBytes();
+        Thread writer = new Thread(null, () -> {
+            CustomerCreated created = AliasSyncDriver.created("Deep", "deep-alias");
+            created.setBillingConfig(Map.of("stripe", nested(20_000)));
+            deep.value = app.topics.customerChanges().valueSerde().serializer()
+                    .serialize("customer-changes", app.change("c-1", "deep-change", created));
+        }, "deep-writer", 1L << 30);
+        writer.start();
+        writer.join();
+
+        app.sendRaw("c-1".getBytes(StandardCharsets.UTF_8), deep.value);
+
+        assertThat(onlyRejection().getReason()).isIn("MALFORMED", "INVALID_FIELD");
+        assertThat(app.customers()).isEmpty();
         app.create("c-2", "next");
         assertThat(app.aliasesOf("c-2")).containsExactly("next");
     }

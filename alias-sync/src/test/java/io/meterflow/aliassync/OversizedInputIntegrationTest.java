@@ -59,8 +59,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 12 on a real broker, whose producer and topics enforce the 1 MiB record limit: no input stops alias-sync.
  * The largest change alias-sync accepts and one byte more, nearly a megabyte of garbage, custom fields that grow a
- * customer to its budget and past it, and an oversized create through the API. Each gets its outcome (applied, or
- * refused {@code TOO_LARGE}, or 413), the app stays RUNNING throughout, and it starts again on the same state.
+ * customer to its budget and past it, an oversized create through the API, and an API change that only alias-sync
+ * can find too large. Each gets its outcome (applied, or refused {@code TOO_LARGE}, or 413), the app stays RUNNING
+ * throughout, and it starts again on the same state.
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -183,6 +184,15 @@ class OversizedInputIntegrationTest {
         HttpResponse<String> ordinary = post("/v1/customers", "{\"name\":\"Ordinary\",\"ingest_aliases\":[\"ord-"
                 + run + "\"]}");
         assertThat(ordinary.statusCode()).as(ordinary.body()).isEqualTo(200);
+        // A change whose size only alias-sync can judge (the grown customer's record would pass its budget): it is
+        // published, refused TOO_LARGE, and the write-wait answers 413 with the reason instead of a 503.
+        List<String> more = IntStream.range(0, 300).mapToObj(i -> ("more-" + run + "-" + i + "-").repeat(10)
+                .substring(0, 128)).toList();
+        HttpResponse<String> grow = post("/v1/customers/grower/setIngestAliases",
+                JSON.writeValueAsString(Map.of("ingest_aliases", more)));
+        assertThat(grow.statusCode()).as(grow.body()).isEqualTo(413);
+        assertThat(JSON.readTree(grow.body()).path("message").asText())
+                .contains("alias-sync refused the change (TOO_LARGE)", "grower", "nothing was applied");
         assertThat(instance.app().state()).isEqualTo(KafkaStreams.State.RUNNING);
 
         // 6. A restart on the same state: running again, with everything it had.
