@@ -192,7 +192,7 @@ class OversizedInputIntegrationTest {
                 JSON.writeValueAsString(Map.of("ingest_aliases", more)));
         assertThat(grow.statusCode()).as(grow.body()).isEqualTo(413);
         assertThat(JSON.readTree(grow.body()).path("message").asText())
-                .contains("alias-sync refused the change (TOO_LARGE)", "grower", "nothing was applied");
+                .contains("alias-sync refused change", "(TOO_LARGE)", "grower", "nothing was applied");
         assertThat(instance.app().state()).isEqualTo(KafkaStreams.State.RUNNING);
 
         // 6. A restart on the same state: running again, with everything it had.

@@ -258,8 +258,8 @@ public final class CustomerApi implements AutoCloseable {
 
     /** The answer to a write alias-sync refused as a whole: the status its reason maps to, and the reason. */
     static HttpError refused(String changeId, ChangeSettlement settlement) {
-        String message = "alias-sync refused the change (" + settlement.reason() + "): " + settlement.detail()
-                + "; nothing was applied";
+        String message = "alias-sync refused change " + changeId + " (" + settlement.reason() + "): "
+                + settlement.detail() + "; nothing was applied";
         Map<String, String> noRetry = Map.of("x-should-retry", "false");
         return switch (settlement.reason()) {
             case "TOO_LARGE" -> new HttpError(413, message, noRetry);
