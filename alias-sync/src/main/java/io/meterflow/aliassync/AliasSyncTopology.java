@@ -21,7 +21,7 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *
  * <pre>
  *  customer-changes ──▶ customer-change-processor ──▶ customers, customer-changes-rejected
- *   (by customer)        │  customer-store, customer-claims-store, change-original-store
+ *   (by customer)        │  customer-store, customer-claims-store, customer-alias-store, change-original-store
  *                        ▼
  *        &lt;app&gt;-alias-commands (by alias)
  *                        ▼
@@ -67,7 +67,7 @@ public final class AliasSyncTopology {
         topology.addSource(CLAIM_OUTCOMES_SOURCE, new StringDeserializer(), outcomeSerde.deserializer(),
                 config.claimOutcomesTopic());
         topology.addProcessor(CustomerChangeProcessor.NAME,
-                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds()),
+                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds(), config.sizeBudget()),
                 CUSTOMER_CHANGES_SOURCE);
         topology.addProcessor(ClaimOutcomeProcessor.NAME,
                 () -> new ClaimOutcomeProcessor(metrics, customerChanges),

@@ -24,6 +24,7 @@ class AliasSyncConfigTest {
         assertThat(config.streams().processingGuarantee()).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
         assertThat(config.streams().applicationId()).isEqualTo("meterflow-alias-sync");
         assertThat(config.rememberedChangeIds()).isEqualTo(100);
+        assertThat(config.maxChangeBytes()).isEqualTo(512 * 1024);
         assertThat(config.aliasCommandsTopic()).isEqualTo("meterflow-alias-sync-alias-commands");
         assertThat(config.claimOutcomesTopic()).isEqualTo("meterflow-alias-sync-claim-outcomes");
     }
@@ -37,6 +38,7 @@ class AliasSyncConfigTest {
                 topic.partitions=12
                 topic.alias-bindings=prod.alias-bindings
                 alias-sync.remembered-change-ids=7
+                alias-sync.max.change.bytes=65536
                 """);
 
         AliasSyncConfig config = AliasSyncConfig.load(file, Map.of(
@@ -48,6 +50,7 @@ class AliasSyncConfigTest {
         assertThat(config.streams().topicPartitions()).isEqualTo(12);
         assertThat(config.streams().topicNames().aliasBindings()).isEqualTo("prod.alias-bindings");
         assertThat(config.rememberedChangeIds()).isEqualTo(9);
+        assertThat(config.maxChangeBytes()).isEqualTo(65536);
         assertThat(config.claimOutcomesTopic()).isEqualTo("from-file-claim-outcomes");
     }
 
@@ -55,6 +58,12 @@ class AliasSyncConfigTest {
     void refusesBadValuesNamingTheKey() {
         assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of(AliasSyncConfig.REMEMBERED_CHANGE_IDS, "0"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining(AliasSyncConfig.REMEMBERED_CHANGE_IDS);
+        // More recent change IDs than fit one record in the worst case, or a change limit above what a record holds.
+        assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of(AliasSyncConfig.REMEMBERED_CHANGE_IDS, "1001"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(AliasSyncConfig.REMEMBERED_CHANGE_IDS);
+        assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of(AliasSyncConfig.MAX_CHANGE_BYTES, "1048576"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(AliasSyncConfig.MAX_CHANGE_BYTES)
+                .hasMessageContaining("1032192");
         assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of("processing.guarantee", "exactly_once"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("processing.guarantee");
         assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of("topic.customers", "bad name"))))

@@ -1,5 +1,6 @@
 package io.meterflow.aliassync;
 
+import io.meterflow.aliassync.customer.CustomerStores;
 import io.meterflow.config.Settings;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.CustomFieldsSet;
@@ -11,6 +12,8 @@ import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.schemas.Rejection;
+import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,8 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -191,8 +196,32 @@ final class AliasSyncDriver implements AutoCloseable {
         return List.copyOf(rejectionRecords);
     }
 
+    /**
+     * Every record written to {@code topic} since the last call, key and value as bytes; any topic the topology
+     * writes, changelogs and internal topics included. (The output topics above keep their own copies.)
+     */
+    List<KeyValue<byte[], byte[]>> rawRecords(String topic) {
+        return driver.createOutputTopic(topic, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+                .readKeyValuesToList();
+    }
+
+    /** The changelog topic of one of alias-sync's stores. */
+    String changelog(String store) {
+        return config.streams().applicationId() + "-" + store + "-changelog";
+    }
+
     KeyValueStore<String, Customer> customerStore() {
         return driver.getKeyValueStore(AliasSyncTopology.CUSTOMER_STORE);
+    }
+
+    KeyValueStore<String, CustomerClaims> claimsStore() {
+        return driver.getKeyValueStore(CustomerStores.CUSTOMER_CLAIMS_STORE);
+    }
+
+    /** Puts a command on the internal alias-commands topic, as the customer stage would. */
+    void pipeCommand(AliasCommand command) {
+        driver.createInputTopic(config.aliasCommandsTopic(), new StringSerializer(),
+                topics.valueSerde(AliasCommand.class).serializer()).pipeInput(command.getAlias(), command);
     }
 
     KeyValueStore<String, AliasBinding> bindingStore() {

@@ -33,7 +33,7 @@ class AliasSyncTopologyTest {
     void declaresItsStoresBesideTheirProcessors() {
         Set<String> customerStores = processor("customer-change-processor").stores();
         assertThat(customerStores).containsExactlyInAnyOrder("customer-store", "customer-claims-store",
-                "change-original-store");
+                "change-original-store", "customer-alias-store");
         assertThat(processor("claim-outcome-processor").stores()).isEqualTo(customerStores);
         assertThat(processor("alias-ownership-processor").stores()).containsExactly("alias-binding-store");
     }

@@ -4,6 +4,7 @@ import io.meterflow.aliassync.customer.ClaimOutcomeProcessor;
 import io.meterflow.aliassync.customer.CustomerChangeProcessor;
 import io.meterflow.aliassync.customer.CustomerStores;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
+import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.ownership.AliasOwnershipProcessor;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Customer;
@@ -13,6 +14,7 @@ import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import io.meterflow.serde.SerdeConfig;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.Topics;
@@ -186,13 +188,15 @@ final class PartitionedAliasSync {
             List<StateStore> stores = List.of(
                     store(CustomerStores.CUSTOMER_STORE, Customer.class, changes),
                     store(CustomerStores.CUSTOMER_CLAIMS_STORE, CustomerClaims.class, changes),
-                    store(CustomerStores.CHANGE_ORIGINAL_STORE, ChangeOriginal.class, changes));
+                    store(CustomerStores.CHANGE_ORIGINAL_STORE, ChangeOriginal.class, changes),
+                    store(CustomerStores.CUSTOMER_ALIAS_STORE, RequestedAlias.class, changes));
             stores.forEach(s -> {
                 changes.addStateStore(s);
                 outcomes.addStateStore(s);
             });
             changeProcessor = new CustomerChangeProcessor(
-                    new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer()), metrics, 100);
+                    new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer()), metrics, 100,
+                    new SizeBudget(SizeBudget.DEFAULT_MAX_CHANGE_BYTES, 100));
             changeProcessor.init(changes);
             outcomeProcessor = new ClaimOutcomeProcessor(metrics, "customer-changes");
             outcomeProcessor.init(outcomes);

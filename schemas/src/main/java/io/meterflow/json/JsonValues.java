@@ -90,9 +90,28 @@ public final class JsonValues {
     }
 
     /**
-     * Why {@code object} could not have come from {@link #parseObject(String)}, or empty if it could: a number whose
-     * text is not a JSON number literal, nesting deeper than {@link #MAX_DEPTH}, or a value that is not a JSON value.
-     * Records built by Meterflow's own parser always pass; a producer writing Avro directly can send anything, and
+     * The index of the first UTF-16 surrogate in {@code text} that is not half of a pair, or -1 if there is none.
+     * Such a string has no UTF-8 encoding: Java writes {@code ?} in its place, so two different strings ("a" then
+     * U+D800, and "a" then U+DBFF) would be stored, keyed and compared as the same one. A JSON escape
+     * (backslash-u) can spell one, so text from a JSON body is checked before it is kept.
+     */
+    public static int loneSurrogate(CharSequence text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Why {@code object} cannot be kept as JSON data, or empty if it can: a number whose text is not a JSON number
+     * literal, nesting deeper than {@link #MAX_DEPTH}, a value that is not a JSON value, or a string or key with a
+     * lone surrogate (see {@link #loneSurrogate}). Records built by Meterflow's own parser pass all but the last (a
+     * JSON backslash-u escape can spell a lone surrogate); a producer writing Avro directly can send anything, and
      * such a value would fail (or, for numbers, corrupt) the JSON written from it later.
      */
     public static Optional<String> problem(Map<String, JsonValue> object) {
@@ -101,8 +120,11 @@ public final class JsonValues {
 
     private static Optional<String> problem(JsonValue value, int depth, String path) {
         Object v = value == null ? null : value.getValue();
-        if (v == null || v instanceof Boolean || v instanceof CharSequence) {
+        if (v == null || v instanceof Boolean) {
             return Optional.empty();
+        }
+        if (v instanceof CharSequence s) {
+            return surrogateProblem(path, s);
         }
         if (v instanceof JsonNumber n) {
             return isJsonNumber(n.getText()) ? Optional.empty()
@@ -131,7 +153,13 @@ public final class JsonValues {
     private static Optional<String> problemIn(Map<?, ?> fields, int depth, String path) {
         for (Map.Entry<?, ?> field : fields.entrySet()) {
             String fieldPath = path + "." + field.getKey();
-            Optional<String> problem = field.getValue() instanceof JsonValue || field.getValue() == null
+            Optional<String> problem = field.getKey() instanceof CharSequence key
+                    ? surrogateProblem(fieldPath + " (the key)", key)
+                    : Optional.of(fieldPath + " has a key that is not a string");
+            if (problem.isPresent()) {
+                return problem;
+            }
+            problem = field.getValue() instanceof JsonValue || field.getValue() == null
                     ? problem((JsonValue) field.getValue(), depth, fieldPath)
                     : Optional.of(fieldPath + " is not a JSON value");
             if (problem.isPresent()) {
@@ -139,6 +167,13 @@ public final class JsonValues {
             }
         }
         return Optional.empty();
+    }
+
+    private static Optional<String> surrogateProblem(String path, CharSequence text) {
+        int at = loneSurrogate(text);
+        return at < 0 ? Optional.empty() : Optional.of(path + " has a lone surrogate (U+"
+                + Integer.toHexString(text.charAt(at)).toUpperCase(java.util.Locale.ROOT) + ") at index " + at
+                + "; text must be valid Unicode");
     }
 
     /** Reads the value at the parser's current token (which must be set), leaving the parser on its last token. */

@@ -11,6 +11,7 @@ import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
@@ -52,6 +53,7 @@ public final class KnownSchemas {
             ClaimOutcome.getClassSchema(),
             CustomerClaims.getClassSchema(),
             ChangeOriginal.getClassSchema(),
+            RequestedAlias.getClassSchema(),
             // ingest-stream internal: store values and repartition topics
             UsageState.getClassSchema(),
             IdentifierEntry.getClassSchema(),

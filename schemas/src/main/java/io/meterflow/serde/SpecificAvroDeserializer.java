@@ -144,6 +144,18 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
         return reader != null && reader.current();
     }
 
+    /**
+     * The schema {@code data} (a Confluent-framed record this deserializer has read) was written with, or null if it
+     * has read no record with that schema ID: for checks that need the encoding itself, such as {@link StrictUtf8}.
+     */
+    public Schema writerSchema(byte[] data) {
+        if (data == null || data.length < WireFormat.HEADER_SIZE || data[0] != WireFormat.MAGIC_BYTE) {
+            return null;
+        }
+        WriterReader<T> reader = readers.get(WireFormat.schemaId(data));
+        return reader == null ? null : reader.writer();
+    }
+
     /** @param current whether the writer schema equals the reader schema */
     private record WriterReader<T>(Schema writer, DatumReader<T> reader, boolean current) {
     }

@@ -90,6 +90,12 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
             // The buffered encoder may hold part of the failed record; it would flush that into the next one.
             ENCODER.remove();
             throw new SerializationException("Could not serialize " + schema.getFullName() + " for topic " + topic + ": " + e.getMessage(), e);
+        } catch (StackOverflowError e) {
+            // A recursive schema (JsonValue) nested deeper than the stack. The stack is unwound by now; what is left is
+            // the encoder's buffer holding part of this record, which the next record on this thread would carry.
+            ENCODER.remove();
+            throw new SerializationException("Could not serialize " + schema.getFullName() + " for topic " + topic
+                    + ": it is nested too deeply to write");
         }
         return out.toByteArray();
     }

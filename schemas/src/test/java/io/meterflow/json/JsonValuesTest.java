@@ -176,4 +176,24 @@ class JsonValuesTest {
         assertThat(JsonValues.isJsonNumber("1".repeat(JsonValues.MAX_NUMBER_LENGTH))).isTrue();
         assertThat(JsonValues.isJsonNumber("1".repeat(JsonValues.MAX_NUMBER_LENGTH + 1))).isFalse();
     }
+
+    @Test
+    void loneSurrogateFindsAHalfPairAndAcceptsWholePairs() {
+        assertThat(JsonValues.loneSurrogate("plain é 日本 😀")).isEqualTo(-1);
+        assertThat(JsonValues.loneSurrogate("ab\uD800")).isEqualTo(2);
+        assertThat(JsonValues.loneSurrogate("\uDC00x")).isZero();
+        assertThat(JsonValues.loneSurrogate("😀\uD83Dx")).isEqualTo(2);
+    }
+
+    @Test
+    void problemNamesALoneSurrogateInAStringOrAKey() {
+        // A JSON escape can spell half a pair; UTF-8 cannot carry it, so "a" + U+D800 and "a" + U+DBFF would both be "a?".
+        Map<String, JsonValue> inValue = JsonValues.parseObject("{\"ok\":\"😀\",\"n\":{\"s\":[\"a\\ud800\"]}}");
+        Map<String, JsonValue> inKey = JsonValues.parseObject("{\"k\\udc00\":1}");
+
+        assertThat(JsonValues.problem(inValue)).hasValueSatisfying(problem ->
+                assertThat(problem).contains("$.n.s[0]", "lone surrogate", "U+D800"));
+        assertThat(JsonValues.problem(inKey)).hasValueSatisfying(problem ->
+                assertThat(problem).contains("the key", "U+DC00"));
+    }
 }

@@ -1,8 +1,12 @@
 package io.meterflow.aliassync.api;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.aliassync.CustomerChanges;
 import io.meterflow.aliassync.AliasSyncApp;
+import io.meterflow.aliassync.customer.CustomerChangeProcessor;
+import io.meterflow.aliassync.intake.SizeBudget;
+import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.http.HttpError;
 import io.meterflow.http.HttpRequest;
@@ -17,14 +21,17 @@ import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.topics.Topic;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +43,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.state.HostInfo;
 
@@ -61,8 +69,9 @@ public final class CustomerApi implements AutoCloseable {
 
     private final AliasSyncApp app;
     private final CustomerStoreQuery query;
-    private final KafkaProducer<String, CustomerChange> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
     private final Topic<String, CustomerChange> topic;
+    private final SizeBudget budget;
     private final Duration writeTimeout;
 
     private CustomerApi(AliasSyncApp app, Set<String> tokens, Duration writeTimeout) {
@@ -73,6 +82,7 @@ public final class CustomerApi implements AutoCloseable {
         this.query = new CustomerStoreQuery(app, new PeerClient(PeerClient.anyToken(tokens), Duration.ofSeconds(10)),
                 self);
         this.topic = app.topics().customerChanges();
+        this.budget = app.config().sizeBudget();
         Map<String, Object> config = new HashMap<>();
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, app.config().streams().bootstrapServers());
         app.config().streams().kafkaOverrides().forEach((k, v) -> {
@@ -85,7 +95,8 @@ public final class CustomerApi implements AutoCloseable {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, app.config().streams().applicationId() + "-http-customers");
-        this.producer = new KafkaProducer<>(config, topic.keySerde().serializer(), topic.valueSerde().serializer());
+        // Records are serialized before sending, to be measured against alias-sync.max.change.bytes first.
+        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -106,6 +117,8 @@ public final class CustomerApi implements AutoCloseable {
         http.route("GET", "/internal/v1/customers/{customer_id}", api::customerHere);
         http.route("GET", "/internal/v1/customers", api::pageHere);
         http.route("GET", "/internal/v1/bindings/{identifier}", api::bindingHere);
+        http.route("POST", "/internal/v1/bindings", api::bindingsHere);
+        http.route("GET", "/internal/v1/customers/{customer_id}/changes/{change_id}", api::settlementHere);
         return api;
     }
 
@@ -117,11 +130,10 @@ public final class CustomerApi implements AutoCloseable {
     // ---- writes ---------------------------------------------------------------------------------------------------
 
     private HttpResponse create(HttpRequest request) {
+        // Everything in the body is checked before any state is read: a bad request is a 400 whatever the state.
         JsonNode body = object(request.json());
         String name = requiredName(body);
         List<String> aliases = aliases(body.get("ingest_aliases"), false);
-        String id = UUID.randomUUID().toString();
-        refuseHeldAliases(id, aliases);
         CustomerCreated created = CustomerCreated.newBuilder()
                 .setName(name)
                 .setIngestAliases(aliases)
@@ -130,7 +142,10 @@ public final class CustomerApi implements AutoCloseable {
                 .setCustomerConfig(stringMap(body, "customer_config"))
                 .setBillingConfig(billingConfig(body))
                 .build();
-        CustomerJson.Held held = write(id, created);
+        String id = UUID.randomUUID().toString();
+        Prepared change = prepare(id, created);
+        refuseHeldAliases(id, aliases);
+        CustomerJson.Held held = write(change);
         refuseRaceLosses(held, aliases, "the customer was created without them");
         return HttpResponse.json(200, Map.of("data", held.customer()));
     }
@@ -139,10 +154,16 @@ public final class CustomerApi implements AutoCloseable {
         String id = request.pathParam("customer_id");
         JsonNode body = object(request.json());
         List<String> aliases = aliases(body.get("ingest_aliases"), true);
-        List<String> released = new ArrayList<>(existing(id).aliases());
-        released.removeAll(aliases);
+        Prepared change = prepare(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
+        Set<String> asked = new HashSet<>(aliases);
+        List<String> released = new ArrayList<>();
+        for (String alias : existing(id).aliases()) {
+            if (!asked.contains(alias)) {
+                released.add(alias);
+            }
+        }
         refuseHeldAliases(id, aliases);
-        CustomerJson.Held held = write(id, IngestAliasesSet.newBuilder().setIngestAliases(aliases).build());
+        CustomerJson.Held held = write(change);
         awaitReleased(id, released);
         refuseRaceLosses(held, aliases, "the other aliases of the request were set");
         return HttpResponse.ok();
@@ -151,8 +172,9 @@ public final class CustomerApi implements AutoCloseable {
     private HttpResponse setName(HttpRequest request) {
         String id = request.pathParam("customer_id");
         String name = requiredName(object(request.json()));
+        Prepared change = prepare(id, NameSet.newBuilder().setName(name).build());
         existing(id);
-        CustomerJson.Held held = write(id, NameSet.newBuilder().setName(name).build());
+        CustomerJson.Held held = write(change);
         return HttpResponse.json(200, Map.of("data", held.customer()));
     }
 
@@ -162,18 +184,47 @@ public final class CustomerApi implements AutoCloseable {
         if (idNode == null || !idNode.isTextual() || idNode.asText().isEmpty()) {
             throw HttpError.badRequest("id is required: the ID of the customer to archive");
         }
-        String id = idNode.asText();
+        String id = text("id", idNode.asText());
+        Prepared change = prepare(id, CustomerArchived.newBuilder().build());
         existing(id);
-        write(id, CustomerArchived.newBuilder().build());
+        write(change);
         return HttpResponse.json(200, Map.of("data", Map.of("id", id)));
     }
 
-    /** Publishes the change and waits until the customer's state shows it applied with every claim answered. */
-    private CustomerJson.Held write(String customerId, Object payload) {
+    /** A change ready to publish: the record and its bytes, as measured against the size limits. */
+    private record Prepared(CustomerChange change, byte[] key, byte[] value) {
+    }
+
+    /**
+     * Builds and serializes the change, and answers 413 before anything is published when alias-sync would refuse it
+     * as {@code TOO_LARGE}: a record over {@code alias-sync.max.change.bytes}, or a create whose customer would not
+     * fit a record (the same check alias-sync makes; for other changes it depends on state read there, and a refusal
+     * is answered when the write-wait sees it).
+     */
+    private Prepared prepare(String customerId, Object payload) {
         CustomerChange change = CustomerChanges.of(customerId, payload);
-        String changeId = change.getChangeId();
+        byte[] key = customerId.getBytes(StandardCharsets.UTF_8);
+        byte[] value = topic.valueSerde().serializer().serialize(topic.name(), change);
+        Optional<String> tooLarge = budget.changeTooLarge(SizeBudget.recordBytes(key, value));
+        if (tooLarge.isEmpty() && payload instanceof CustomerCreated created) {
+            tooLarge = budget.customerTooLarge(
+                    CustomerChangeProcessor.createdCustomer(change, created, created.getIngestAliases()));
+        }
+        if (tooLarge.isPresent()) {
+            throw new HttpError(413, tooLarge.get() + "; nothing was published", Map.of("x-should-retry", "false"));
+        }
+        return new Prepared(change, key, value);
+    }
+
+    /**
+     * Publishes the change and waits until the customer's bookkeeping shows it applied with every claim answered, then
+     * reads the customer once. A change alias-sync refused is answered with its reason (see {@link #refused}).
+     */
+    private CustomerJson.Held write(Prepared prepared) {
+        String customerId = prepared.change().getCustomerId();
+        String changeId = prepared.change().getChangeId();
         try {
-            producer.send(new ProducerRecord<>(topic.name(), customerId, change)).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic.name(), prepared.key(), prepared.value())).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw HttpError.unavailable("interrupted before the change was published; nothing was applied");
@@ -181,81 +232,141 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.unavailable("the change could not be published to Kafka (" + e.getMessage()
                     + "); nothing was applied, retry");
         }
-        long deadline = System.nanoTime() + writeTimeout.toNanos();
+        Deadline deadline = new Deadline(writeTimeout);
         while (true) {
             try {
-                Optional<CustomerJson.Held> held = query.customer(customerId);
-                if (held.isPresent() && held.get().settled(changeId)) {
-                    return held.get();
+                ChangeSettlement settlement = query.settlement(customerId, changeId);
+                if (settlement.state() == ChangeSettlement.State.REFUSED) {
+                    throw refused(changeId, settlement);
+                }
+                if (settlement.state() == ChangeSettlement.State.APPLIED) {
+                    Optional<CustomerJson.Held> held = query.customer(customerId);
+                    if (held.isPresent()) {
+                        return held.get();
+                    }
                 }
             } catch (HttpError unavailable) {
                 if (unavailable.status() != 503) {
                     throw unavailable;
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw HttpError.unavailable("change " + changeId + " to customer " + customerId
-                        + " was published but not applied within " + writeTimeout.toMillis()
-                        + " ms; it will still be applied, read the customer again later");
+            deadline.pause("change " + changeId + " to customer " + customerId + " was published, but alias-sync"
+                    + " has neither applied nor refused it within " + writeTimeout.toMillis() + " ms; read the"
+                    + " customer before retrying (a retried create would create another customer)");
+        }
+    }
+
+    /** The answer to a write alias-sync refused as a whole: the status its reason maps to, and the reason. */
+    static HttpError refused(String changeId, ChangeSettlement settlement) {
+        String message = "alias-sync refused change " + changeId + " (" + settlement.reason() + "): "
+                + settlement.detail() + "; nothing was applied";
+        Map<String, String> noRetry = Map.of("x-should-retry", "false");
+        return switch (settlement.reason()) {
+            case "TOO_LARGE" -> new HttpError(413, message, noRetry);
+            case "UNKNOWN_CUSTOMER" -> HttpError.notFound(message);
+            case "DUPLICATE_CUSTOMER" -> HttpError.conflict(message);
+            default -> new HttpError(400, message, noRetry);
+        };
+    }
+
+    /**
+     * Waits between polls of a write: briefly at first (a change without claims is applied within milliseconds),
+     * then less often, never longer than 20 ms, until the write timeout. A poll reads the customer's small bookkeeping
+     * (or asks the instance that holds it), so polling often costs little.
+     */
+    private static final class Deadline {
+        private final long end;
+        private long sleepMillis = 2;
+
+        Deadline(Duration timeout) {
+            this.end = System.nanoTime() + timeout.toNanos();
+        }
+
+        /** Sleeps before the next poll; past the deadline, throws a 503 with {@code message}. */
+        void pause(String message) {
+            if (System.nanoTime() > end) {
+                throw HttpError.unavailable(message);
             }
             try {
-                Thread.sleep(25);
+                Thread.sleep(sleepMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw HttpError.unavailable("interrupted while waiting for change " + changeId);
+                throw HttpError.unavailable("interrupted while waiting: " + message);
             }
+            sleepMillis = Math.min(20, sleepMillis * 2);
         }
     }
 
     /**
      * A release is applied to the customer at once but to the alias's binding one stage later (another partition,
      * maybe another instance): wait for the bindings too, so that after the 200 the alias is free for a create or a
-     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer).
+     * setIngestAliases on any instance (read-your-writes for the alias, not only for the customer). Each poll asks
+     * about every alias still bound at once.
      */
     private void awaitReleased(String customerId, List<String> released) {
-        long deadline = System.nanoTime() + writeTimeout.toNanos();
-        for (String alias : released) {
-            while (query.binding(alias).map(b -> customerId.equals(b.get("customer_id"))
-                    && !Boolean.TRUE.equals(b.get("is_customer_id"))).orElse(false)) {
-                if (System.nanoTime() > deadline) {
-                    throw HttpError.unavailable("the aliases were set, but the release of " + alias
-                            + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
-                }
-                try {
-                    Thread.sleep(25);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw HttpError.unavailable("interrupted while waiting for the release of " + alias);
+        Deadline deadline = new Deadline(writeTimeout);
+        List<String> waiting = released;
+        while (true) {
+            Map<String, Map<String, Object>> bindings = query.bindings(waiting);
+            List<String> stillBound = new ArrayList<>();
+            for (String alias : waiting) {
+                Map<String, Object> binding = bindings.get(alias);
+                if (binding != null && customerId.equals(binding.get("customer_id"))
+                        && !Boolean.TRUE.equals(binding.get("is_customer_id"))) {
+                    stillBound.add(alias);
                 }
             }
+            if (stillBound.isEmpty()) {
+                return;
+            }
+            waiting = stillBound;
+            deadline.pause("the aliases were set, but the release of " + stillBound.get(0)
+                    + (stillBound.size() > 1 ? " and " + (stillBound.size() - 1) + " more" : "")
+                    + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
         }
     }
 
     /** 409 before anything is sent when an alias is bound to another customer (or is another customer's ID). */
     private void refuseHeldAliases(String customerId, List<String> aliases) {
-        List<String> held = new ArrayList<>();
-        for (String alias : aliases) {
-            query.binding(alias).ifPresent(binding -> {
-                if (!customerId.equals(binding.get("customer_id"))) {
-                    held.add(alias);
-                }
-            });
-        }
+        List<String> held = heldByOthers(customerId, aliases, query.bindings(aliases));
         if (!held.isEmpty()) {
             throw HttpError.conflict("ingest alias" + (held.size() > 1 ? "es " : " ") + String.join(", ", held)
                     + (held.size() > 1 ? " are" : " is") + " in use by another customer; nothing was applied");
         }
     }
 
+    /** Of {@code aliases}, in order, those {@code bindings} (alias to binding) give to a customer other than this one. */
+    static List<String> heldByOthers(String customerId, List<String> aliases,
+            Map<String, Map<String, Object>> bindings) {
+        List<String> held = new ArrayList<>();
+        for (String alias : aliases) {
+            Map<String, Object> binding = bindings.get(alias);
+            if (binding != null && !customerId.equals(binding.get("customer_id"))) {
+                held.add(alias);
+            }
+        }
+        return held;
+    }
+
     /** 409 when a claim lost a race after the pre-check; the rest of the change is applied (alias-sync's rule). */
     private static void refuseRaceLosses(CustomerJson.Held held, List<String> asked, String applied) {
-        List<String> refused = new ArrayList<>(asked);
-        refused.removeAll(held.aliases());
-        refused.remove(held.id());
+        List<String> refused = raceLosses(held, asked);
         if (!refused.isEmpty()) {
             throw HttpError.conflict("ingest alias" + (refused.size() > 1 ? "es " : " ") + String.join(", ", refused)
                     + (refused.size() > 1 ? " were" : " was") + " taken by another customer meanwhile; " + applied);
         }
+    }
+
+    /** Of the aliases {@code asked} for, in order, those the customer does not hold (its own ID aside): one pass. */
+    static List<String> raceLosses(CustomerJson.Held held, List<String> asked) {
+        Set<String> holds = new HashSet<>(held.aliases());
+        List<String> refused = new ArrayList<>();
+        for (String alias : asked) {
+            if (!holds.contains(alias) && !alias.equals(held.id())) {
+                refused.add(alias);
+            }
+        }
+        return refused;
     }
 
     // ---- reads ----------------------------------------------------------------------------------------------------
@@ -348,6 +459,18 @@ public final class CustomerApi implements AutoCloseable {
                 .orElseThrow(() -> HttpError.notFound("not bound"));
     }
 
+    private HttpResponse bindingsHere(HttpRequest request) {
+        JsonNode identifiers = object(request.json()).path("identifiers");
+        List<String> asked = new ArrayList<>();
+        identifiers.forEach(node -> asked.add(node.asText()));
+        return HttpResponse.json(200, query.localBindings(null, asked));
+    }
+
+    private HttpResponse settlementHere(HttpRequest request) {
+        return HttpResponse.json(200, query.localSettlement(request.pathParam("customer_id"),
+                request.pathParam("change_id")).toJson());
+    }
+
     // ---- input ----------------------------------------------------------------------------------------------------
 
     private static JsonNode object(JsonNode body) {
@@ -362,7 +485,45 @@ public final class CustomerApi implements AutoCloseable {
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw HttpError.badRequest("name is required (a non-empty string)");
         }
-        return AliasRules.truncateName(name.asText());
+        return AliasRules.truncateName(text("name", name.asText()));
+    }
+
+    /**
+     * {@code value}, or a 400 naming {@code field} if it holds a lone surrogate (a JSON escape can spell one): UTF-8
+     * cannot carry it, so two different strings would be stored as one (alias-sync refuses the Kafka equivalent, a
+     * string that is not valid UTF-8, as {@code INVALID_FIELD}).
+     */
+    private static String text(String field, String value) {
+        int at = JsonValues.loneSurrogate(value);
+        if (at >= 0) {
+            throw HttpError.badRequest(field + " has a lone surrogate (U+"
+                    + Integer.toHexString(value.charAt(at)).toUpperCase(Locale.ROOT) + ") at index " + at
+                    + "; text must be valid Unicode");
+        }
+        return value;
+    }
+
+    /** {@code text}, or its first and last {@code each} characters (code points) when it is longer than both. */
+    private static String ends(String text, int each) {
+        int length = text.codePointCount(0, text.length());
+        if (length <= 2 * each) {
+            return text;
+        }
+        return text.substring(0, text.offsetByCodePoints(0, each)) + "\u2026"
+                + text.substring(text.offsetByCodePoints(0, length - each));
+    }
+
+    /**
+     * A map key quoted in a message: cut so that the message stays short, and with any lone surrogate shown as U+FFFD
+     * (the answer is JSON in UTF-8, which cannot carry one either).
+     */
+    private static String quote(String text) {
+        String shortened = Rejections.shorten(text, 64);
+        StringBuilder printable = new StringBuilder(shortened);
+        for (int at = JsonValues.loneSurrogate(printable); at >= 0; at = JsonValues.loneSurrogate(printable)) {
+            printable.setCharAt(at, '\uFFFD');
+        }
+        return printable.toString();
     }
 
     private static List<String> aliases(JsonNode node, boolean required) {
@@ -380,7 +541,7 @@ public final class CustomerApi implements AutoCloseable {
             if (!alias.isTextual()) {
                 throw HttpError.badRequest("ingest_aliases must be an array of strings");
             }
-            aliases.add(alias.asText());
+            aliases.add(text("ingest_aliases[" + aliases.size() + "]", alias.asText()));
         }
         AliasRules.Result result = AliasRules.check(aliases);
         if (result.violation().isPresent()) {
@@ -399,10 +560,11 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.badRequest(field + " must be an object of strings");
         }
         node.fields().forEachRemaining(f -> {
+            String name = field + "." + quote(f.getKey());
             if (!f.getValue().isTextual()) {
-                throw HttpError.badRequest(field + "." + f.getKey() + " must be a string");
+                throw HttpError.badRequest(name + " must be a string");
             }
-            map.put(f.getKey(), f.getValue().asText());
+            map.put(text(name + " (the key)", f.getKey()), text(name, f.getValue().asText()));
         });
         return map;
     }
@@ -415,22 +577,40 @@ public final class CustomerApi implements AutoCloseable {
         if (!node.isTextual()) {
             throw HttpError.badRequest(field + " must be a string");
         }
-        return node.asText();
+        return text(field, node.asText());
     }
 
-    /** Billing configuration is kept as sent (as data; Meterflow does not bill). */
+    /**
+     * Billing configuration is kept as sent (as data; Meterflow does not bill), if it is JSON data Meterflow can keep:
+     * the rules alias-sync applies to the same field on Kafka ({@link JsonValues#problem}: nesting at most
+     * {@value JsonValues#MAX_DEPTH} levels, number literals, no lone surrogates), else a 400 naming the field.
+     */
     private static Map<String, JsonValue> billingConfig(JsonNode body) {
-        JsonNode node = body.get("customer_billing_provider_configurations");
+        String field = "customer_billing_provider_configurations";
+        JsonNode node = body.get(field);
         if (node == null) {
-            node = body.get("billing_config");
+            field = "billing_config";
+            node = body.get(field);
         }
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isObject()) {
-            throw HttpError.badRequest("billing_config must be an object");
+            throw HttpError.badRequest(field + " must be an object");
         }
-        return JsonValues.parseObject(node.toString());
+        Map<String, JsonValue> config;
+        try (JsonParser parser = node.traverse()) {
+            parser.nextToken();
+            config = JsonValues.readObjectBody(parser);
+        } catch (IOException e) {
+            throw HttpError.badRequest(field + " is not valid JSON data: " + e.getMessage());
+        }
+        Optional<String> problem = JsonValues.problem(config);
+        if (problem.isPresent()) {
+            // The path can be as long as the nesting and its keys; its start and the rule broken at its end matter.
+            throw HttpError.badRequest(field + ": " + ends(problem.get(), 200));
+        }
+        return config;
     }
 
     private static int limit(String text) {

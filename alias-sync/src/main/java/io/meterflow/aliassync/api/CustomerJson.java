@@ -46,11 +46,6 @@ final class CustomerJson {
             return c;
         }
 
-        /** Whether {@code changeId} has been applied (or refused and remembered) with all its claims answered. */
-        boolean settled(String changeId) {
-            return appliedChangeIds.contains(changeId) && !unansweredChangeIds.contains(changeId);
-        }
-
         Map<String, Object> internal() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("customer", detail);

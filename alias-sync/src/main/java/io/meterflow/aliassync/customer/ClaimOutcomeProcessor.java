@@ -9,8 +9,11 @@ import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimDecision;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -21,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Stage 1 of alias-sync, back half: applies the ownership stage's decisions to the customer they concern. A grant
  * adds the alias to the customer's effective set; a refusal writes an {@code ALIAS_IN_USE} rejection carrying the
- * original change; a revocation removes the alias and writes {@code ALIAS_REVOKED}. When the last claim in flight
- * is answered, the customer's record is published.
+ * original change; a revocation removes the alias and writes {@code ALIAS_REVOKED}. Each answer costs the same
+ * whatever the size of the customer's alias set: the customer's record is rebuilt (one pass over its aliases) when a
+ * change's claims are all answered, and published when no claim is left in flight.
  */
 public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutcome, String, SpecificRecord> {
 
@@ -50,18 +54,24 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
     public void process(Record<String, ClaimOutcome> record) {
         ClaimOutcome outcome = record.value();
         String customerId = outcome.getCustomerId();
-        Customer customer = stores.customers.get(customerId);
+        // Only the small bookkeeping and the alias's own entry are read here: the customer's record, which holds
+        // every alias, is read and rewritten once its change's claims are all answered, not on every answer.
         CustomerClaims claims = stores.claims.get(customerId);
-        if (customer == null || claims == null) {
+        if (claims == null) {
             // Only possible if the topics were tampered with: outcomes answer commands of existing customers.
             LOG.warn("Ignoring {} of alias for unknown customer {}", outcome.getDecision(), customerId);
             return;
         }
-        AliasHoldings holdings = new AliasHoldings(customer.getIngestAliases(), claims);
+        AliasHoldings.migrate(stores, customerId, claims);
+        String aliasKey = CustomerStores.aliasKey(customerId, outcome.getAlias());
+        RequestedAlias entry = stores.aliases.get(aliasKey);
         boolean changed;
+        boolean settled = false;
         if (outcome.getDecision() == ClaimDecision.REVOKED) {
-            changed = holdings.revoke(outcome.getAlias());
+            changed = entry != null && entry.getHeld();
             if (changed) {
+                entry.setHeld(false);
+                stores.aliases.put(aliasKey, entry);
                 Source source = new Source(customerChangesTopic, outcome.getSourcePartition(), outcome.getSourceOffset(),
                         null, null);
                 reject(record, customerId, RefusalReason.ALIAS_REVOKED, "ingest alias '" + outcome.getAlias()
@@ -70,23 +80,48 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
             }
         } else {
             boolean granted = outcome.getDecision() == ClaimDecision.GRANTED;
-            changed = holdings.answer(outcome.getAlias(), outcome.getChangeId(), granted);
-            String originalKey = CustomerStores.originalKey(customerId, outcome.getChangeId());
+            String changeId = outcome.getChangeId();
+            Map<String, Integer> unanswered = new HashMap<>(claims.getUnansweredClaims());
+            unanswered.computeIfPresent(changeId, (id, count) -> count <= 1 ? null : count - 1);
+            claims.setUnansweredClaims(unanswered);
+            // An answer to anything but the alias's latest claim is stale: the alias was dropped, or dropped and
+            // asked for again, since. It settles the count above and changes nothing else.
+            changed = entry != null && changeId.equals(entry.getClaimChangeId());
+            if (changed) {
+                entry.setClaimChangeId(null);
+                entry.setHeld(granted);
+                stores.aliases.put(aliasKey, entry);
+                claims.setClaimsInFlight(claims.getClaimsInFlight() - 1);
+            }
+            String originalKey = CustomerStores.originalKey(customerId, changeId);
             if (!granted) {
                 reject(record, customerId, RefusalReason.ALIAS_IN_USE, inUseDetail(outcome),
                         source(stores.originals.get(originalKey), outcome), outcome);
             }
-            if (holdings.allAnswered(outcome.getChangeId())) {
+            settled = !unanswered.containsKey(changeId);
+            if (settled) {
                 stores.originals.delete(originalKey);
             }
         }
-        holdings.writeTo(claims);
-        customer.setIngestAliases(holdings.effective());
-        stores.customers.put(customerId, customer);
-        stores.claims.put(customerId, claims);
-        if (changed && !holdings.hasPendingClaims()) {
-            context.forward(new Record<>(customerId, customer, record.timestamp()), CustomerChangeProcessor.CUSTOMERS_SINK);
+        boolean publish = changed && claims.getClaimsInFlight() == 0;
+        if (publish || settled || changed && outcome.getDecision() == ClaimDecision.REVOKED) {
+            // The customer record is written before its bookkeeping: a reader that sees the change settled in the
+            // bookkeeping (read first) then finds the aliases it settled in the record.
+            Customer customer = stores.customers.get(customerId);
+            if (customer == null) {
+                LOG.warn("Customer {} has bookkeeping but no record; answer to {} kept only there", customerId,
+                        outcome.getAlias());
+                stores.claims.put(customerId, claims);
+                return;
+            }
+            customer.setIngestAliases(AliasHoldings.load(stores, customerId, claims).effective());
+            stores.customers.put(customerId, customer);
+            if (publish) {
+                context.forward(new Record<>(customerId, customer, record.timestamp()),
+                        CustomerChangeProcessor.CUSTOMERS_SINK);
+            }
         }
+        stores.claims.put(customerId, claims);
     }
 
     private static String inUseDetail(ClaimOutcome outcome) {

@@ -16,7 +16,9 @@ public enum ChangeType {
     CUSTOM_FIELDS_SET,
     ARCHIVED,
     /** A record that could not be read as a change. */
-    MALFORMED;
+    MALFORMED,
+    /** A record over {@code alias-sync.max.change.bytes}, refused without being read. */
+    OVERSIZED;
 
     public static ChangeType of(CustomerChange change) {
         Object payload = change.getPayload();

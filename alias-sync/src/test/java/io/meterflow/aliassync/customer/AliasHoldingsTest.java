@@ -3,9 +3,11 @@ package io.meterflow.aliassync.customer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
+import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AliasHoldingsTest {
@@ -14,15 +16,26 @@ class AliasHoldingsTest {
             .setRecentChangeIds(new ArrayList<>()).setRequestedAliases(new ArrayList<>())
             .setPendingClaims(new HashMap<>()).setUnansweredClaims(new HashMap<>()).build();
 
-    private AliasHoldings holdings(List<String> effective) {
-        return new AliasHoldings(effective, claims);
+    private AliasHoldings holdings(RequestedAlias... entries) {
+        return new AliasHoldings("c", List.of(entries), claims);
+    }
+
+    private static RequestedAlias held(String alias, int position) {
+        return new RequestedAlias(alias, position, true, null);
+    }
+
+    private static RequestedAlias inFlight(String alias, int position, String changeId) {
+        return new RequestedAlias(alias, position, false, changeId);
+    }
+
+    private static RequestedAlias refused(String alias, int position) {
+        return new RequestedAlias(alias, position, false, null);
     }
 
     @Test
     void claimsOnlyWhatIsNeitherHeldNorInFlightAndReleasesTheRest() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a", "b"), "c1");
-        h.answer("a", "c1", true);
+        claims.setClaimsInFlight(1);
+        AliasHoldings h = holdings(held("a", 0), inFlight("b", 1, "c1"));
 
         AliasHoldings.Replacement next = h.replace(List.of("b", "c"), "c2");
 
@@ -30,81 +43,58 @@ class AliasHoldingsTest {
         assertThat(next.claims()).containsExactly("c");
         assertThat(h.effective()).isEmpty();
         assertThat(h.held()).containsExactly("b", "c");
+        assertThat(claims.getClaimsInFlight()).isEqualTo(2);
+        assertThat(claims.getUnansweredClaims()).containsExactly(Map.entry("c2", 1));
     }
 
     @Test
-    void releasesAClaimStillInFlightAndIgnoresItsLateGrant() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a"), "c1");
+    void releasesAClaimStillInFlightAndCountsItOutOfTheClaimsInFlight() {
+        claims.setClaimsInFlight(1);
+        AliasHoldings h = holdings(inFlight("a", 0, "c1"));
 
         assertThat(h.replace(List.of(), "c2").releases()).containsExactly("a");
-        assertThat(h.answer("a", "c1", true)).isFalse();
-        assertThat(h.effective()).isEmpty();
-        assertThat(h.allAnswered("c1")).isTrue();
+        assertThat(claims.getClaimsInFlight()).isZero();
+        assertThat(h.pendingWrites()).containsEntry("a", null);
     }
 
     @Test
-    void onlyTheLatestClaimOfAnAliasCounts() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a"), "c1");
-        h.replace(List.of(), "c2");
-        h.replace(List.of("a"), "c3");
+    void claimsAgainAnAliasRefusedEarlierAndForgetsARefusedAliasLeftOut() {
+        AliasHoldings h = holdings(refused("a", 0), refused("b", 1));
 
-        assertThat(h.answer("a", "c1", true)).isFalse();
-        assertThat(h.effective()).isEmpty();
-        assertThat(h.hasPendingClaims()).isTrue();
-        assertThat(h.answer("a", "c3", false)).isTrue();
-        assertThat(h.effective()).isEmpty();
-        assertThat(h.hasPendingClaims()).isFalse();
+        AliasHoldings.Replacement next = h.replace(List.of("a"), "c2");
+
+        assertThat(next.claims()).containsExactly("a");
+        assertThat(next.releases()).isEmpty();
+        assertThat(h.pendingWrites()).containsEntry("a", inFlight("a", 0, "c2")).containsEntry("b", null);
     }
 
     @Test
-    void countsUnansweredClaimsPerChange() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a", "b"), "c1");
+    void theSameSetTwiceClaimsAndWritesNothing() {
+        AliasHoldings h = holdings(held("a", 0), held("b", 1));
 
-        h.answer("a", "c1", true);
-        assertThat(h.allAnswered("c1")).isFalse();
-        h.answer("b", "c1", false);
-        assertThat(h.allAnswered("c1")).isTrue();
-        assertThat(h.effective()).containsExactly("a");
+        AliasHoldings.Replacement next = h.replace(List.of("a", "b"), "c2");
+
+        assertThat(next.claims()).isEmpty();
+        assertThat(next.releases()).isEmpty();
+        assertThat(h.pendingWrites()).isEmpty();
+        assertThat(claims.getUnansweredClaims()).isEmpty();
     }
 
     @Test
-    void keepsTheEffectiveSetInRequestOrderWhateverOrderGrantsArriveIn() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("x", "y", "z"), "c1");
+    void keepsTheEffectiveSetInTheOrderLastAskedFor() {
+        AliasHoldings h = holdings(held("x", 0), held("y", 1), held("z", 2));
 
-        h.answer("z", "c1", true);
-        h.answer("x", "c1", true);
-        h.answer("y", "c1", true);
+        h.replace(List.of("z", "x", "y"), "c2");
 
-        assertThat(h.effective()).containsExactly("x", "y", "z");
+        assertThat(h.effective()).containsExactly("z", "x", "y");
+        assertThat(h.pendingWrites().values()).extracting(RequestedAlias::getPosition).containsExactlyInAnyOrder(0, 1, 2);
     }
 
     @Test
-    void roundTripsThroughTheStoredRecord() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a", "b"), "c1");
-        h.answer("a", "c1", true);
-        h.writeTo(claims);
+    void takesEveryEntryInOnePassWhateverOrderTheStoreGaveThem() {
+        AliasHoldings h = new AliasHoldings("c", List.of(held("a", 0), inFlight("b", 1, "c1"), held("c", 2)), claims);
 
-        AliasHoldings reloaded = new AliasHoldings(h.effective(), claims);
-
-        assertThat(reloaded.effective()).containsExactly("a");
-        assertThat(reloaded.held()).containsExactly("a", "b");
-        assertThat(reloaded.answer("b", "c1", true)).isTrue();
-        assertThat(reloaded.allAnswered("c1")).isTrue();
-    }
-
-    @Test
-    void revokeRemovesOnlyAHeldAlias() {
-        AliasHoldings h = holdings(List.of());
-        h.replace(List.of("a"), "c1");
-        h.answer("a", "c1", true);
-
-        assertThat(h.revoke("a")).isTrue();
-        assertThat(h.revoke("a")).isFalse();
-        assertThat(h.effective()).isEmpty();
+        assertThat(h.held()).containsExactly("a", "b", "c");
+        assertThat(h.effective()).containsExactly("a", "c");
     }
 }

@@ -61,4 +61,29 @@ class CustomerChangeReaderTest {
                 .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
                         u -> assertThat(u.detail()).contains("change_id is empty"));
     }
+
+    @Test
+    void refusesIdsLongerThan128CharactersWithoutRepeatingALongChangeId() {
+        String id128 = "😀".repeat(128);
+
+        assertThat(reader.read("t", utf8(id128), change(id128, id128))).isInstanceOf(CustomerChangeReader.Readable.class);
+        assertThat(reader.read("t", utf8("c-1"), change("c-1", "x".repeat(129))))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class, u -> {
+                    assertThat(u.detail()).contains("change_id has 129 characters");
+                    assertThat(u.changeId()).isNull();
+                });
+        assertThat(reader.read("t", utf8("c".repeat(129)), change("c".repeat(129), "x")))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.detail()).contains("customer_id has 129 characters"));
+    }
+
+    @Test
+    void comparesTheKeyWithTheCustomerIdByteForByte() {
+        // 0xFF is not UTF-8: decoded it would read as U+FFFD, the same text as a key of EF BF BD.
+        byte[] notUtf8 = {(byte) 0xff};
+
+        assertThat(reader.read("t", notUtf8, change("\uFFFD", "x"))).isInstanceOf(CustomerChangeReader.Unreadable.class);
+        assertThat(reader.read("t", utf8("\uFFFD"), change("\uFFFD", "x")))
+                .isInstanceOf(CustomerChangeReader.Readable.class);
+    }
 }
