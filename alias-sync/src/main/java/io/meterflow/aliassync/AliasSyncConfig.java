@@ -38,6 +38,13 @@ public record AliasSyncConfig(StreamsAppConfig streams, int rememberedChangeIds,
             throw new ConfigException(MAX_CHANGE_BYTES, maxChangeBytes, "must be between "
                     + SizeBudget.SMALLEST_MAX_CHANGE_BYTES + " and " + SizeBudget.LARGEST_MAX_CHANGE_BYTES);
         }
+        // The customer-state budget is sized for records of up to 1 MiB; a smaller record limit would let a
+        // customer alias-sync accepted outgrow what it may write.
+        if (streams.recordMaxBytes() < SizeBudget.RECORD_LIMIT_BYTES) {
+            throw new ConfigException(StreamsAppConfig.RECORD_MAX_BYTES, streams.recordMaxBytes(), "alias-sync keeps"
+                    + " each customer within " + SizeBudget.RECORD_LIMIT_BYTES + " bytes (" + MAX_CHANGE_BYTES
+                    + " and the state budget), so record.max.bytes must be at least " + SizeBudget.RECORD_LIMIT_BYTES);
+        }
     }
 
     /** Reads and validates the configuration; a bad value fails with a message naming its key. */

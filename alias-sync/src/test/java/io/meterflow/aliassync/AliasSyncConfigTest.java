@@ -30,6 +30,15 @@ class AliasSyncConfigTest {
     }
 
     @Test
+    void refusesARecordLimitBelowTheOneItsCustomerBudgetIsSizedFor() {
+        assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of("record.max.bytes", "524288"))))
+                .isInstanceOf(org.apache.kafka.common.config.ConfigException.class)
+                .hasMessageContaining("record.max.bytes").hasMessageContaining("alias-sync.max.change.bytes");
+        assertThat(AliasSyncConfig.from(Settings.of(Map.of("record.max.bytes", "2097152"))).maxChangeBytes())
+                .isEqualTo(524288);
+    }
+
+    @Test
     void readsAFileAndLetsTheEnvironmentOverrideIt() throws Exception {
         Path file = dir.resolve("alias-sync.properties");
         Files.writeString(file, """
