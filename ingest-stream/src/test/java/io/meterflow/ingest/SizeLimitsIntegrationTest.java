@@ -102,6 +102,15 @@ class SizeLimitsIntegrationTest {
             admin.incrementalAlterConfigs(Map.of(resolved, List.of(new AlterConfigOp(new ConfigEntry(
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, "1048576"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
+            // The change is acknowledged before every broker serves it: start only once it can be read back.
+            IntegrationSupport.await("the raised max.message.bytes to be visible", Duration.ofSeconds(30), () -> {
+                try {
+                    return "1048576".equals(admin.describeConfigs(List.of(resolved)).all().get(30, TimeUnit.SECONDS)
+                            .get(resolved).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG).value());
+                } catch (Exception e) {
+                    return false;
+                }
+            });
 
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             IngestApp app = new IngestApp(config, meters);
