@@ -13,6 +13,7 @@ import io.meterflow.topics.Topics;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -67,10 +69,19 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
 
     /** The replica of the bindings (read by {@code resolve} on every event) and the unfinished replay jobs. */
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return storeBuilders(topics, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The same stores with the same serdes, kept in what {@code stores} supplies for each name: persistent in the
+     * app, {@code Stores::inMemoryKeyValueStore} in unit tests.
+     */
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BINDINGS_REPLICA),
+                Stores.keyValueStoreBuilder(stores.apply(BINDINGS_REPLICA),
                         Serdes.String(), topics.valueSerde(BoundCustomer.class)).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REPLAY_JOBS),
+                Stores.keyValueStoreBuilder(stores.apply(REPLAY_JOBS),
                         Serdes.String(), topics.valueSerde(ReplayJob.class)).withCachingDisabled());
     }
 

@@ -16,10 +16,12 @@ import io.meterflow.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -76,14 +78,23 @@ public final class UsageLedger {
      * cache would only add copying; the bookkeeping store is rewritten on every park and replay and is cached.
      */
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return storeBuilders(topics, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The same stores with the same serdes, kept in what {@code stores} supplies for each name: persistent in the
+     * app, {@code Stores::inMemoryKeyValueStore} in unit tests.
+     */
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_TRANSACTION),
+                Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_TRANSACTION),
                         Serdes.String(), UsageCodec.storedUsageSerde(topics.serdeConfig())).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_IDENTIFIER),
+                Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_IDENTIFIER),
                         Serdes.Bytes(), topics.valueSerde(IdentifierEntry.class)).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_BY_TIME),
+                Stores.keyValueStoreBuilder(stores.apply(PENDING_BY_TIME),
                         Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BOOKKEEPING),
+                Stores.keyValueStoreBuilder(stores.apply(BOOKKEEPING),
                         Serdes.String(), topics.valueSerde(IngestBookkeeping.class)).withCachingEnabled());
     }
 
