@@ -64,7 +64,8 @@ public final class MockTask<V> {
         SpecificAvroDeserializer<UsageEvent> events = SpecificAvroDeserializer.strict(UsageEvent.class);
         events.configure(topics.serdeConfig(), false);
         parser = new UsageParser(events);
-        List<StoreBuilder<?>> stores = new ArrayList<>(UsageLedger.storeBuilders(topics, Stores::inMemoryKeyValueStore));
+        List<StoreBuilder<?>> stores =
+                new ArrayList<>(UsageLedger.storeBuilders(topics, Stores::inMemoryKeyValueStore));
         stores.addAll(ApplyBindingProcessor.storeBuilders(topics, Stores::inMemoryKeyValueStore));
         for (StoreBuilder<?> builder : stores) {
             StateStore store = builder.withLoggingDisabled().withCachingDisabled().build();

@@ -51,9 +51,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * event of a usage never changes: the ledger rewrites only a state's own fields.
  *
  * <p>Records are built with {@code new X()} and setters rather than Avro's builders, which validate every field and
- * copy every default on each record (two to seven times the cost of building one, measured). A field whose schema default differs
- * from what the no-argument constructor leaves (null, 0, false) is given its default first, so a field added with a
- * default that the codec does not set is still written with it.
+ * copy every default on each record (two to seven times the cost of building one, measured). A field whose schema
+ * default differs from what the no-argument constructor leaves (null, 0, false) is given its default first, so a
+ * field added with a default that the codec does not set is still written with it.
  */
 public final class UsageCodec {
 
@@ -197,7 +197,8 @@ public final class UsageCodec {
      * encoded wherever it is written).
      */
     public static AvroBinary encodingAsRead(Deserializer<UsageEvent> deserializer, byte[] value) {
-        boolean current = deserializer instanceof SpecificAvroDeserializer<?> avro && avro.writtenWithReaderSchema(value);
+        boolean current = deserializer instanceof SpecificAvroDeserializer<?> avro
+                && avro.writtenWithReaderSchema(value);
         return current ? AvroBinary.payloadOf(value) : null;
     }
 

@@ -301,7 +301,8 @@ class ResolveProcessorTest {
         assertThat(parkedCount()).isEqualTo(1);
         assertThat(task.count(IngestMetrics.EXPIRED)).isEqualTo(1);
         assertThat(task.gauge(PendingGauges.PENDING)).isEqualTo(1);
-        assertThat(task.gauge(PendingGauges.OLDEST_AGE)).isEqualTo(PENDING.minusDays(1).plusMillis(1).toMillis() / 1000.0);
+        assertThat(task.gauge(PendingGauges.OLDEST_AGE))
+                .isEqualTo(PENDING.minusDays(1).plusMillis(1).toMillis() / 1000.0);
     }
 
     @Test
