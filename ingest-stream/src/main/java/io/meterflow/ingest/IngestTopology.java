@@ -3,7 +3,8 @@ package io.meterflow.ingest;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
 import io.meterflow.ingest.bindings.BindingsFanoutProcessor;
-import io.meterflow.ingest.emit.ResolvedUsageSerializer;
+import io.meterflow.ingest.emit.OutgoingUsage;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.PendingGauges;
@@ -17,18 +18,15 @@ import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
-import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.serde.SpecificAvroDeserializer;
-import io.meterflow.serde.SpecificAvroSerde;
 import io.meterflow.topics.Topic;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -138,15 +136,12 @@ public final class IngestTopology {
                         .withNumberOfPartitions(partitions))
                 .process(() -> new ReroutedUsageProcessor(parser, validator), Named.as(PARSE_REROUTED));
         // usage-resolved values copy the properties' encoding from the event instead of encoding them again.
-        SpecificAvroSerde<ResolvedUsage> resolvedAvro =
-                SpecificAvroSerde.of(ResolvedUsage.class, topics.serdeConfig(), false);
-        Serde<ResolvedUsage> resolvedValues = Serdes.serdeFrom(new ResolvedUsageSerializer(resolvedAvro.serializer()),
-                resolvedAvro.deserializer());
-        KStream<String, SpecificRecord> outcomes = routes.get(ROUTE_SPLIT + ROUTE_LOCAL)
+        Serde<OutgoingUsage> resolvedValues = UsageCodec.resolvedSerde(topics.serdeConfig());
+        KStream<String, Object> outcomes = routes.get(ROUTE_SPLIT + ROUTE_LOCAL)
                 .merge(rerouted, Named.as(USAGE_IN))
                 .process(() -> new ResolveProcessor(config, metrics, gauges), Named.as(RESOLVE), resolveStores);
         outcomes.split(Named.as(RESOLVE_SPLIT))
-                .branch((key, value) -> value instanceof ResolvedUsage,
+                .branch((key, value) -> value instanceof OutgoingUsage,
                         Branched.withConsumer(s -> s.to(topics.names().usageResolved(),
                                 produced(topics.usageResolved().keySerde(), resolvedValues, USAGE_RESOLVED_SINK)),
                                 "resolved"))
@@ -175,14 +170,12 @@ public final class IngestTopology {
     }
 
     /** Produced for one branch of {@code resolve}'s output; the branch predicate guarantees the value type. */
-    private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Topic<String, V> topic,
-            String name) {
+    private static <V> Produced<String, Object> produced(Topic<String, V> topic, String name) {
         return produced(topic.keySerde(), topic.valueSerde(), name);
     }
 
     @SuppressWarnings("unchecked")
-    private static <V extends SpecificRecord> Produced<String, SpecificRecord> produced(Serde<String> keys,
-            Serde<V> values, String name) {
-        return Produced.with(keys, (Serde<SpecificRecord>) (Serde<?>) values).withName(name);
+    private static <V> Produced<String, Object> produced(Serde<String> keys, Serde<V> values, String name) {
+        return Produced.with(keys, (Serde<Object>) (Serde<?>) values).withName(name);
     }
 }

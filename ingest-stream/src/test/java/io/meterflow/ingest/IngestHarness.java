@@ -1,6 +1,8 @@
 package io.meterflow.ingest;
 
 import io.meterflow.config.Settings;
+import io.meterflow.ingest.emit.StoredUsage;
+import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.JsonNumber;
@@ -8,9 +10,7 @@ import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
-import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.schemas.internal.ingest.UsageState;
-import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

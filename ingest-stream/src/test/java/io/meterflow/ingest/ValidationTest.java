@@ -3,7 +3,7 @@ package io.meterflow.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterflow.ingest.api.SearchAnswers;
-import io.meterflow.ingest.ledger.StoredUsage;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.query.EventStatus;
 import io.meterflow.ingest.validate.RejectionReason;
@@ -11,7 +11,6 @@ import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.UsageEvent;
-import io.meterflow.schemas.internal.ingest.UsageState;
 import io.meterflow.schemas.internal.ingest.UsageStatus;
 import io.meterflow.topics.RejectedOriginal;
 import java.nio.ByteBuffer;
@@ -244,8 +243,7 @@ class ValidationTest {
     void searchStillAnswersForAnEventParkedBeforeNumbersWereCheckedLeavingOutItsProperties() {
         UsageEvent forged = UsageEvent.newBuilder(h.event("old", "k"))
                 .setProperties(properties("price", new JsonValue(new JsonNumber("1,\"injected\":2")))).build();
-        h.statusStore().put("old", new StoredUsage(new UsageState(UsageStatus.PENDING, forged, null, null, false, true,
-                0L, 0L, null, 0, null, null), null));
+        h.statusStore().put("old", UsageCodec.pending(forged, null, 0L, 0L));
 
         String answer = SearchAnswers.json(EventStatus.of("old", h.status("old")));
         assertThat(answer).contains("\"status\":\"pending\"", "\"properties\":{}").doesNotContain("injected");

@@ -38,7 +38,8 @@ class SplicedSerializationTest {
                 + "\"nested\":{\"list\":[1,true,null,{\"x\":1e-7}]}}"}) {
             UsageEvent event = event(properties);
             byte[] framedEvent = events.serializer().serialize("usage-events", event);
-            ExpiredUsage value = new ExpiredUsage(event, Instant.ofEpochMilli(1_000), Instant.ofEpochMilli(2_000));
+            ExpiredUsage value = ExpiredUsage.newBuilder().setEvent(event).setIngestedAt(Instant.ofEpochMilli(1_000))
+                    .setExpiredAt(Instant.ofEpochMilli(2_000)).build();
             SpecificAvroSerializer<ExpiredUsage> serializer = (SpecificAvroSerializer<ExpiredUsage>) expired.serializer();
 
             byte[] encoded = serializer.serialize("usage-expired", value);

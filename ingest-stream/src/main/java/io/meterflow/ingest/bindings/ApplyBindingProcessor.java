@@ -1,11 +1,11 @@
 package io.meterflow.ingest.bindings;
 
 import io.meterflow.ingest.IngestConfig;
-import io.meterflow.ingest.emit.UsageRecords;
+import io.meterflow.ingest.emit.OutgoingUsage;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.PendingGauges;
-import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.ReplayJob;
@@ -13,6 +13,7 @@ import io.meterflow.topics.Topics;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -20,6 +21,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -45,7 +47,7 @@ import org.apache.kafka.streams.state.Stores;
  * between chunks however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which resumes them after a
  * restart or rebalance.
  */
-public final class ApplyBindingProcessor implements Processor<String, BoundCustomer, String, ResolvedUsage> {
+public final class ApplyBindingProcessor implements Processor<String, BoundCustomer, String, OutgoingUsage> {
 
     public static final String BINDINGS_REPLICA = "bindings-replica";
     public static final String REPLAY_JOBS = "replay-jobs";
@@ -53,7 +55,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
     private final IngestConfig config;
     private final IngestMetrics metrics;
     private final PendingGauges gauges;
-    private ProcessorContext<String, ResolvedUsage> context;
+    private ProcessorContext<String, OutgoingUsage> context;
     private UsageLedger ledger;
     private KeyValueStore<String, BoundCustomer> replica;
     private KeyValueStore<String, ReplayJob> jobs;
@@ -67,15 +69,24 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
 
     /** The replica of the bindings (read by {@code resolve} on every event) and the unfinished replay jobs. */
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return storeBuilders(topics, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The same stores with the same serdes, kept in what {@code stores} supplies for each name: persistent in the
+     * app, {@code Stores::inMemoryKeyValueStore} in unit tests.
+     */
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BINDINGS_REPLICA),
+                Stores.keyValueStoreBuilder(stores.apply(BINDINGS_REPLICA),
                         Serdes.String(), topics.valueSerde(BoundCustomer.class)).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REPLAY_JOBS),
+                Stores.keyValueStoreBuilder(stores.apply(REPLAY_JOBS),
                         Serdes.String(), topics.valueSerde(ReplayJob.class)).withCachingDisabled());
     }
 
     @Override
-    public void init(ProcessorContext<String, ResolvedUsage> context) {
+    public void init(ProcessorContext<String, OutgoingUsage> context) {
         this.context = context;
         this.ledger = new UsageLedger(context, config.horizons());
         this.replica = context.getStateStore(BINDINGS_REPLICA);
@@ -171,13 +182,13 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
                 case NONE -> {
                 }
                 case REPLAYED -> {
-                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state(), applied.event()), now);
-                    metrics.replayed(now - applied.state().getIngestedAt());
+                    emit(applied.usage().state().getCustomerId(), UsageCodec.assign(applied.usage()), now);
+                    metrics.replayed(now - applied.usage().state().getIngestedAt());
                 }
                 case REASSIGNED -> {
-                    emit(applied.previousCustomer(), UsageRecords.retract(applied.state(), applied.event(),
-                            applied.previousCustomer(), applied.previousArchived(), now), now);
-                    emit(applied.state().getCustomerId(), UsageRecords.assign(applied.state(), applied.event()), now);
+                    emit(applied.previousCustomer(), UsageCodec.retract(applied.usage(), applied.previousCustomer(),
+                            applied.previousArchived(), now), now);
+                    emit(applied.usage().state().getCustomerId(), UsageCodec.assign(applied.usage()), now);
                     metrics.reassigned();
                 }
             }
@@ -188,7 +199,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         return chunk.size();
     }
 
-    private void emit(String customerId, ResolvedUsage usage, long now) {
+    private void emit(String customerId, OutgoingUsage usage, long now) {
         context.forward(new Record<>(customerId, usage, now));
     }
 

@@ -1,6 +1,8 @@
 package io.meterflow.ingest.ledger;
 
 import io.meterflow.ingest.IngestConfig.Horizons;
+import io.meterflow.ingest.emit.StoredUsage;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.validate.UnicodeText;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.AttributionPath;
@@ -14,10 +16,12 @@ import io.meterflow.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessingContext;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -29,8 +33,9 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <ul>
  *   <li>{@value #USAGE_BY_TRANSACTION}: transaction ID → {@link UsageState} (as a {@link StoredUsage}, which keeps
- *       the event's encoding so a write copies it rather than encoding it). De-duplication and event search are key
- *       lookups here. Written once per accepted event (more only when it is replayed, moved or duplicated).</li>
+ *       the event's encoding so a write copies it rather than encoding it; see {@link UsageCodec}). De-duplication
+ *       and event search are key lookups here. Written once per accepted event (more only when it is replayed, moved
+ *       or duplicated).</li>
  *   <li>{@value #USAGE_BY_IDENTIFIER}: {@link IdentifierKey} (identifier, transaction ID) → {@link IdentifierEntry},
  *       only for events that can still move: parked ones and ones attributed through an alias. Usage under a
  *       customer's own ID never moves and is not indexed.</li>
@@ -73,14 +78,23 @@ public final class UsageLedger {
      * cache would only add copying; the bookkeeping store is rewritten on every park and replay and is cached.
      */
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
+        return storeBuilders(topics, Stores::persistentKeyValueStore);
+    }
+
+    /**
+     * The same stores with the same serdes, kept in what {@code stores} supplies for each name: persistent in the
+     * app, {@code Stores::inMemoryKeyValueStore} in unit tests.
+     */
+    public static List<StoreBuilder<?>> storeBuilders(Topics topics,
+            Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_TRANSACTION),
-                        Serdes.String(), StoredUsageSerde.of(topics.serdeConfig())).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(USAGE_BY_IDENTIFIER),
+                Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_TRANSACTION),
+                        Serdes.String(), UsageCodec.storedUsageSerde(topics.serdeConfig())).withCachingDisabled(),
+                Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_IDENTIFIER),
                         Serdes.Bytes(), topics.valueSerde(IdentifierEntry.class)).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_BY_TIME),
+                Stores.keyValueStoreBuilder(stores.apply(PENDING_BY_TIME),
                         Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BOOKKEEPING),
+                Stores.keyValueStoreBuilder(stores.apply(BOOKKEEPING),
                         Serdes.String(), topics.valueSerde(IngestBookkeeping.class)).withCachingEnabled());
     }
 
@@ -128,8 +142,7 @@ public final class UsageLedger {
             }
             retire(transactionId, existing.state());
         }
-        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.REJECTED, rejectedSummary(event),
-                null, null, false, false, ingestedAt, now, null, 0, reason, detail), null));
+        byTransaction.put(transactionId, UsageCodec.rejected(rejectedSummary(event), reason, detail, ingestedAt, now));
     }
 
     /**
@@ -158,27 +171,26 @@ public final class UsageLedger {
     }
 
     /**
-     * Attributes a live event to the customer its identifier is bound to; returns the new state. {@code encoded}:
-     * the event's encoding in the current schema if known (see {@link StoredUsage}), else null.
+     * Attributes a live event to the customer its identifier is bound to; returns what it stored. {@code encoded}:
+     * the event's encoding as read ({@link UsageCodec#encodingAsRead}), or null.
      */
-    public UsageState attribute(String transactionId, UsageEvent event, AvroBinary encoded, BoundCustomer binding,
+    public StoredUsage attribute(String transactionId, UsageEvent event, AvroBinary encoded, BoundCustomer binding,
             long ingestedAt, long now) {
         boolean movable = !binding.getIsCustomerId();
-        UsageState state = new UsageState(UsageStatus.ATTRIBUTED, event, binding.getCustomerId(),
-                movable ? AttributionPath.ALIAS : AttributionPath.DIRECT, binding.getArchived(), movable,
-                ingestedAt, now, now, 0, null, null);
-        byTransaction.put(transactionId, new StoredUsage(state, encoded));
+        StoredUsage stored = UsageCodec.attributed(event, encoded, binding.getCustomerId(),
+                movable ? AttributionPath.ALIAS : AttributionPath.DIRECT, binding.getArchived(), movable, ingestedAt,
+                now);
+        byTransaction.put(transactionId, stored);
         if (movable) {
             byIdentifier.put(IdentifierKey.of(event.getCustomerId(), transactionId),
                     new IdentifierEntry(now, binding.getCustomerId()));
         }
-        return state;
+        return stored;
     }
 
     /** Parks an event whose identifier is not bound ({@code encoded}: as for {@link #attribute}). */
     public void park(String transactionId, UsageEvent event, AvroBinary encoded, long ingestedAt, long now) {
-        byTransaction.put(transactionId, new StoredUsage(new UsageState(UsageStatus.PENDING, event, null, null, false,
-                true, ingestedAt, now, null, 0, null, null), encoded));
+        byTransaction.put(transactionId, UsageCodec.pending(event, encoded, ingestedAt, now));
         byIdentifier.put(IdentifierKey.of(event.getCustomerId(), transactionId), new IdentifierEntry(now, null));
         pendingByTime.put(PendingTimeKey.of(now, transactionId), EMPTY);
         adjustPending(1);
@@ -202,12 +214,11 @@ public final class UsageLedger {
     public enum Change { NONE, REPLAYED, REASSIGNED }
 
     /**
-     * The outcome of {@link #applyBinding}: the new state and its event's encoding if known (see
-     * {@link StoredUsage}); for {@code REASSIGNED}, the customer and archived flag the event is taken back from.
+     * The outcome of {@link #applyBinding}: the usage as now stored (null for {@code NONE}); for {@code REASSIGNED},
+     * the customer and archived flag the event is taken back from.
      */
-    public record Applied(Change change, UsageState state, AvroBinary event, String previousCustomer,
-            boolean previousArchived) {
-        static final Applied NONE = new Applied(Change.NONE, null, null, null, false);
+    public record Applied(Change change, StoredUsage usage, String previousCustomer, boolean previousArchived) {
+        static final Applied NONE = new Applied(Change.NONE, null, null, false);
     }
 
     /**
@@ -277,9 +288,9 @@ public final class UsageLedger {
         if (wasPending) {
             pendingByTime.delete(PendingTimeKey.of(state.getAcceptedAt(), transactionId));
             // The parked count is updated by the caller, once per chunk.
-            return new Applied(Change.REPLAYED, state, stored.event(), null, false);
+            return new Applied(Change.REPLAYED, stored, null, false);
         }
-        return new Applied(Change.REASSIGNED, state, stored.event(), previousCustomer, previousArchived);
+        return new Applied(Change.REASSIGNED, stored, previousCustomer, previousArchived);
     }
 
     // ---- horizons ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 package io.meterflow.ingest.query;
 
-import io.meterflow.ingest.emit.UsageRecords;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.UsageState;
@@ -55,7 +55,7 @@ public record EventStatus(
                 Status.valueOf(state.getStatus().name()),
                 state.getEvent(),
                 state.getCustomerId(),
-                state.getResolution() == null ? null : UsageRecords.resolution(state.getResolution()),
+                state.getResolution() == null ? null : UsageCodec.resolution(state.getResolution()),
                 state.getArchived(),
                 state.getDuplicateCount(),
                 state.getRejectionReason(),

@@ -1,7 +1,7 @@
 package io.meterflow.ingest.query;
 
+import io.meterflow.ingest.emit.StoredUsage;
 import io.meterflow.ingest.ledger.IdentifierKey;
-import io.meterflow.ingest.ledger.StoredUsage;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.route.TransactionPartitioner;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;

@@ -3,8 +3,8 @@ package io.meterflow.ingest.resolve;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
 import io.meterflow.ingest.emit.RecordBudget;
-import io.meterflow.ingest.emit.UsageRecords;
-import io.meterflow.ingest.ledger.StoredUsage;
+import io.meterflow.ingest.emit.StoredUsage;
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.IngestMetrics.Outcome;
@@ -14,8 +14,6 @@ import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.ingest.validate.Violation;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
-import io.meterflow.schemas.internal.ingest.UsageState;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -42,9 +40,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A wall-clock punctuation every {@code expiry.interval} sends parked events older than the pending horizon to
  * usage-expired and refreshes the gauges; another, every {@code sweep.interval}, sweeps a bounded chunk of the ledger
  * for entries past their horizons.
- * Output values are ResolvedUsage, Rejection or ExpiredUsage; the topology routes each type to its topic.
+ * Output values are {@link io.meterflow.ingest.emit.OutgoingUsage} (usage-resolved), Rejection or ExpiredUsage; the
+ * topology routes each type to its topic.
  */
-public final class ResolveProcessor implements Processor<String, IncomingUsage, String, SpecificRecord> {
+public final class ResolveProcessor implements Processor<String, IncomingUsage, String, Object> {
 
     private static final int MIN_SWEEP_CHUNK = 100;
 
@@ -53,7 +52,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
     private final int rejectedOriginalBytes;
     private final IngestMetrics metrics;
     private final PendingGauges gauges;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, Object> context;
     private UsageLedger ledger;
     private KeyValueStore<String, BoundCustomer> bindings;
 
@@ -66,7 +65,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.ledger = new UsageLedger(context, config.horizons());
         this.bindings = context.getStateStore(ApplyBindingProcessor.BINDINGS_REPLICA);
@@ -105,9 +104,9 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
         }
         BoundCustomer binding = bindings.get(event.getCustomerId());
         if (binding != null) {
-            UsageState state = ledger.attribute(transactionId, event, in.eventBinary(), binding, record.timestamp(),
+            StoredUsage stored = ledger.attribute(transactionId, event, in.eventBinary(), binding, record.timestamp(),
                     now);
-            context.forward(new Record<>(binding.getCustomerId(), UsageRecords.assign(state, in.eventBinary()), record.timestamp()));
+            context.forward(new Record<>(binding.getCustomerId(), UsageCodec.assign(stored), record.timestamp()));
             metrics.attributedLive(now - record.timestamp());
         } else {
             ledger.park(transactionId, event, in.eventBinary(), record.timestamp(), now);
@@ -117,14 +116,14 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
 
     private void reject(IncomingUsage in, Violation violation, long timestamp, long now) {
         context.forward(new Record<>(in.transactionId(),
-                UsageRecords.rejection(in, violation, now, rejectedOriginalBytes), timestamp));
+                UsageCodec.rejection(in, violation, now, rejectedOriginalBytes), timestamp));
         metrics.rejected(violation.reason());
     }
 
     private void expire(long now) {
         for (UsageLedger.Expired expired : ledger.expirePending(now, config.expiryChunkSize())) {
             context.forward(new Record<>(expired.state().getEvent().getCustomerId(),
-                    UsageRecords.expired(expired.state(), now), now));
+                    UsageCodec.expired(expired.state(), now), now));
             metrics.expired();
         }
         publishGauges(now);

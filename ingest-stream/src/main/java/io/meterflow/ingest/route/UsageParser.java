@@ -1,5 +1,6 @@
 package io.meterflow.ingest.route;
 
+import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.validate.RejectionReason;
 import io.meterflow.ingest.validate.Violation;
 import io.meterflow.schemas.UsageEvent;
@@ -33,7 +34,7 @@ public final class UsageParser {
     /**
      * The result of reading one value: exactly one of {@code event} and {@code refused} is set. {@code binary} is
      * the event's encoding when the value was written with the current UsageEvent schema (null otherwise), so that
-     * the ledger can store it without encoding the event again.
+     * it is copied instead of encoded again ({@link UsageCodec#encodingAsRead}).
      */
     public record Parsed(UsageEvent event, Violation refused, AvroBinary binary) {
 
@@ -51,9 +52,7 @@ public final class UsageParser {
             if (event == null) {
                 return Parsed.refused(RejectionReason.MALFORMED, "the record value is empty");
             }
-            boolean current = deserializer instanceof SpecificAvroDeserializer<?> avro
-                    && avro.writtenWithReaderSchema(value);
-            return new Parsed(event, null, current ? AvroBinary.payloadOf(value) : null);
+            return new Parsed(event, null, UsageCodec.encodingAsRead(deserializer, value));
         } catch (InvalidStringException e) {
             return Parsed.refused(RejectionReason.INVALID_STRING, e.getMessage());
         } catch (NestedTooDeepException e) {
