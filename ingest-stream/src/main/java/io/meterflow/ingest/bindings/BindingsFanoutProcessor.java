@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * <p>alias-bindings is read as bytes and decoded here, not by the source: anyone who can write to the topic could
  * write a record that is not an AliasBinding, and a deserialization error in a source node stops the stream thread.
  * Such a record binds nothing: it is logged with its coordinates and counted as
- * {@code binding.changes{change=unreadable}}.
+ * {@code binding.changes{change=unreadable}}; a record without a key binds nothing either, counted as
+ * {@code binding.changes{change=keyless}}. So every record read here is forwarded or counted as a drop.
  */
 public final class BindingsFanoutProcessor implements Processor<byte[], byte[], String, BoundCustomer> {
 
@@ -55,7 +56,9 @@ public final class BindingsFanoutProcessor implements Processor<byte[], byte[], 
     @Override
     public void process(Record<byte[], byte[]> raw) {
         if (raw.key() == null) {
-            return; // alias-bindings is keyed by identifier; a keyless record binds nothing
+            // alias-bindings is keyed by identifier: a keyless record binds nothing (alias-sync never writes one).
+            metrics.bindingKeyless();
+            return;
         }
         String identifier;
         AliasBinding binding;
