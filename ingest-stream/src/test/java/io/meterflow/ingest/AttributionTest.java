@@ -288,7 +288,8 @@ class AttributionTest {
     @Test
     void doesNotMoveUsageOlderThanTheAttributionHorizon() {
         try (IngestHarness short_ = new IngestHarness(stateDir.resolve("short"),
-                Map.of(IngestConfig.ATTRIBUTION_HORIZON, "2d", IngestConfig.DEDUP_HORIZON, "5d"))) {
+                Map.of(IngestConfig.ATTRIBUTION_HORIZON, "2d", IngestConfig.DEDUP_HORIZON, "5d",
+                        IngestConfig.MAX_EVENT_AGE, "5d"))) {
             short_.bind("k", ACME);
             short_.send("old", "k");
             short_.advance(Duration.ofDays(3));
