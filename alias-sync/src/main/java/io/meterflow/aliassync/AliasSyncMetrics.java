@@ -3,6 +3,7 @@ package io.meterflow.aliassync;
 import io.meterflow.aliassync.intake.ChangeType;
 import io.meterflow.aliassync.rejection.RefusalReason;
 import io.meterflow.schemas.internal.aliassync.AliasAction;
+import io.meterflow.schemas.internal.aliassync.ClaimDecision;
 import io.meterflow.schemas.AliasBinding;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -28,6 +29,11 @@ public final class AliasSyncMetrics {
     public static final String REFUSALS = "meterflow.customer.refusals";
     /** Alias commands decided by the ownership stage, tagged {@code action} and {@code result}. */
     public static final String ALIAS_COMMANDS = "meterflow.alias.commands";
+    /**
+     * The ownership stage's answers read back by the customer stage, tagged {@code decision} (see
+     * {@link ClaimDecision}) and {@code result} (see {@link OutcomeResult}).
+     */
+    public static final String CLAIM_OUTCOMES = "meterflow.claim.outcomes";
     /**
      * Bindings held in this instance's {@code alias-binding-store}, tagged {@code kind} = {@code alias} or
      * {@code customer_id}: counted once when a task starts, then kept by each change, so a scrape reads two numbers.
@@ -60,6 +66,28 @@ public final class AliasSyncMetrics {
         }
     }
 
+    /** What became of an answer of the ownership stage when it reached the customer it concerns. */
+    public enum OutcomeResult {
+        /** Applied to the customer's aliases (a refusal or revocation is also written as a rejection). */
+        APPLIED,
+        /**
+         * Changes no alias: it answers a claim the customer no longer has in flight (the alias was dropped, or asked
+         * for again, since), or revokes an alias the customer no longer holds. A stale refusal is still reported.
+         */
+        STALE,
+        /** Dropped: alias-sync keeps no bookkeeping for the customer (only if its topics were tampered with). */
+        UNKNOWN_CUSTOMER,
+        /**
+         * Kept in the customer's bookkeeping only: the customer's record is missing, so it is neither rebuilt nor
+         * published (only if its stores were tampered with).
+         */
+        CUSTOMER_MISSING;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private static final Map<AliasAction, List<CommandResult>> RESULTS = Map.of(
             AliasAction.CLAIM, List.of(CommandResult.GRANTED, CommandResult.REFUSED),
             AliasAction.RELEASE, List.of(CommandResult.RELEASED, CommandResult.IGNORED),
@@ -69,6 +97,7 @@ public final class AliasSyncMetrics {
     private final Map<ChangeType, Map<ChangeOutcome, Counter>> changes = new EnumMap<>(ChangeType.class);
     private final Map<RefusalReason, Counter> refusals = new EnumMap<>(RefusalReason.class);
     private final Map<AliasAction, Map<CommandResult, Counter>> commands = new EnumMap<>(AliasAction.class);
+    private final Map<ClaimDecision, Map<OutcomeResult, Counter>> claimOutcomes = new EnumMap<>(ClaimDecision.class);
     private final Map<TaskId, TaskBindings> bindings = new ConcurrentHashMap<>();
 
     /** One task's binding counts: written by its stream thread, read by scrapes. */
@@ -104,6 +133,17 @@ public final class AliasSyncMetrics {
                         .register(registry));
             }
             commands.put(action, byResult);
+        }
+        for (ClaimDecision decision : ClaimDecision.values()) {
+            Map<OutcomeResult, Counter> byResult = new EnumMap<>(OutcomeResult.class);
+            for (OutcomeResult result : OutcomeResult.values()) {
+                byResult.put(result, Counter.builder(CLAIM_OUTCOMES)
+                        .description("Answers of the alias-ownership stage read back by the customer stage, by"
+                                + " decision and result")
+                        .tag("decision", decision.name().toLowerCase(Locale.ROOT)).tag("result", result.tag())
+                        .register(registry));
+            }
+            claimOutcomes.put(decision, byResult);
         }
         for (boolean customerIds : new boolean[] {false, true}) {
             String kind = customerIds ? "customer_id" : "alias";
@@ -156,6 +196,10 @@ public final class AliasSyncMetrics {
 
     public void refusal(RefusalReason reason) {
         refusals.get(reason).increment();
+    }
+
+    public void claimOutcome(ClaimDecision decision, OutcomeResult result) {
+        claimOutcomes.get(decision).get(result).increment();
     }
 
     public void aliasCommand(AliasAction action, CommandResult result) {

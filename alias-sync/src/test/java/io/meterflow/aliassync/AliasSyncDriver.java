@@ -13,6 +13,7 @@ import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -222,6 +223,12 @@ final class AliasSyncDriver implements AutoCloseable {
     void pipeCommand(AliasCommand command) {
         driver.createInputTopic(config.aliasCommandsTopic(), new StringSerializer(),
                 topics.valueSerde(AliasCommand.class).serializer()).pipeInput(command.getAlias(), command);
+    }
+
+    /** Puts an answer on the internal claim-outcomes topic, as the ownership stage would. */
+    void pipeOutcome(ClaimOutcome outcome) {
+        driver.createInputTopic(config.claimOutcomesTopic(), new StringSerializer(),
+                topics.valueSerde(ClaimOutcome.class).serializer()).pipeInput(outcome.getCustomerId(), outcome);
     }
 
     KeyValueStore<String, AliasBinding> bindingStore() {

@@ -3,6 +3,7 @@ package io.meterflow.aliassync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterflow.config.Settings;
+import io.meterflow.kafka.junit.GoldenTopology;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
@@ -11,13 +12,31 @@ import java.util.stream.Collectors;
 import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
 
-/** The topology's shape: what the docs promise about names and partitioning. */
+/**
+ * The topology's shape: what the docs promise about names and partitioning, and the whole description with default
+ * settings against its golden file ({@code src/test/resources/topology/alias-sync.txt}).
+ */
 class AliasSyncTopologyTest {
 
     private final AliasSyncConfig config = AliasSyncConfig.from(Settings.of(Map.of("application.id", "as")));
     private final TopologyDescription description = AliasSyncTopology.build(config,
             Topics.create(config.streams().topicNames(), config.streams().serdeConfig()), new SimpleMeterRegistry())
             .describe();
+
+    @Test
+    void matchesItsGoldenDescriptionWithDefaultSettings() {
+        AliasSyncConfig defaults = AliasSyncConfig.from(Settings.of(Map.of()));
+        String live = AliasSyncTopology.build(defaults,
+                Topics.create(defaults.streams().topicNames(), defaults.streams().serdeConfig()),
+                new SimpleMeterRegistry()).describe().toString();
+        GoldenTopology.of("alias-sync", AliasSyncTopologyTest.class).assertMatches(live);
+    }
+
+    /** A golden file would take a generated name as readily; generated names move whenever the DSL code does. */
+    @Test
+    void namesEveryNodeStoreAndTopicExplicitly() {
+        assertThat(description.toString()).doesNotContain("KSTREAM-", "KTABLE-").doesNotContainPattern("-\\d{10}");
+    }
 
     @Test
     void hasTwoSubTopologiesOnePerPartitioning() {

@@ -16,7 +16,8 @@ import org.apache.kafka.common.config.ConfigException;
  *                           {@value #DEFAULT_APPLICATION_ID})
  * @param pendingHorizon     {@value #PENDING_HORIZON}: how long a parked event waits for its identifier before it is
  *                           sent to usage-expired
- * @param dedupHorizon       {@value #DEDUP_HORIZON}: how long an accepted transaction ID makes later ones duplicates
+ * @param dedupHorizon       {@value #DEDUP_HORIZON}: how long an accepted transaction ID makes later ones duplicates;
+ *                           at least {@value #MAX_EVENT_AGE}, or a late retry would be counted twice
  * @param attributionHorizon {@value #ATTRIBUTION_HORIZON}: how long an event attributed through an alias still moves
  *                           when the alias moves
  * @param maxEventAge        {@value #MAX_EVENT_AGE}: events whose timestamp is older than this are rejected
@@ -87,6 +88,14 @@ public record IngestConfig(
         requirePositive(DEDUP_HORIZON, dedupHorizon);
         requirePositive(ATTRIBUTION_HORIZON, attributionHorizon);
         requirePositive(MAX_EVENT_AGE, maxEventAge);
+        // An event is accepted while its timestamp is within the maximum age, so a retry can arrive that long after
+        // the first copy; a shorter horizon would have forgotten the transaction ID by then and count it twice.
+        if (dedupHorizon.compareTo(maxEventAge) < 0) {
+            throw new ConfigException(DEDUP_HORIZON + " (" + human(dedupHorizon) + ") is shorter than " + MAX_EVENT_AGE
+                    + " (" + human(maxEventAge) + "): a retry of an event accepted more than " + DEDUP_HORIZON
+                    + " ago would still pass validation and be counted twice. Set " + DEDUP_HORIZON + " to at least "
+                    + MAX_EVENT_AGE + ", or lower " + MAX_EVENT_AGE);
+        }
         Objects.requireNonNull(maxFutureSkew, MAX_FUTURE_SKEW);
         if (maxEventBytes < RecordBudget.MIN_EVENT_BYTES) {
             throw new ConfigException(MAX_EVENT_BYTES, maxEventBytes,
@@ -116,6 +125,21 @@ public record IngestConfig(
         if (usagePartitions < 1) {
             throw new ConfigException(StreamsAppConfig.TOPIC_PARTITIONS, usagePartitions, "must be at least 1");
         }
+    }
+
+    /** A duration as the settings are usually written: {@code 34d}, {@code 12h}, {@code 90s}, {@code 250ms}. */
+    private static String human(Duration value) {
+        long ms = value.toMillis();
+        if (ms % 86_400_000L == 0) {
+            return ms / 86_400_000L + "d";
+        }
+        if (ms % 3_600_000L == 0) {
+            return ms / 3_600_000L + "h";
+        }
+        if (ms % 60_000L == 0) {
+            return ms / 60_000L + "m";
+        }
+        return ms % 1_000L == 0 ? ms / 1_000L + "s" : ms + "ms";
     }
 
     private static void requirePositive(String key, Duration value) {

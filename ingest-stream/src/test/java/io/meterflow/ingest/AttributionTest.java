@@ -3,6 +3,7 @@ package io.meterflow.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterflow.ingest.metrics.IngestMetrics;
+import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
@@ -80,6 +81,22 @@ class AttributionTest {
 
         h.bind("ops@acme.example", ACME);
         assertThat(h.resolvedKeyValues()).extracting(kv -> kv.key).containsExactly(ACME);
+    }
+
+    @Test
+    void everyRecordOnAliasBindingsThatBindsNoOneIsCountedWithWhy() {
+        h.bindings.pipeInput((String) null,
+                new AliasBinding("ops@acme.example", ACME, false, false, "change-keyless", h.now()), h.now());
+        h.bind("i".repeat(129), ACME);
+        h.bind("ops@acme.example", "c".repeat(129));
+
+        assertThat(h.count(IngestMetrics.BINDING_CHANGES, "change", "keyless")).isEqualTo(1);
+        assertThat(h.count(IngestMetrics.BINDING_CHANGES, "change", "ignored")).isEqualTo(2);
+        // The binding to an over-long customer ID reaches the replica as a release; the other two never do.
+        assertThat(h.count(IngestMetrics.BINDING_CHANGES, "change", "released")).isEqualTo(1);
+        assertThat(h.count(IngestMetrics.BINDING_CHANGES, "change", "bound")).isZero();
+        h.send("t1", "ops@acme.example");
+        assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.PENDING);
     }
 
     @Test
@@ -271,7 +288,8 @@ class AttributionTest {
     @Test
     void doesNotMoveUsageOlderThanTheAttributionHorizon() {
         try (IngestHarness short_ = new IngestHarness(stateDir.resolve("short"),
-                Map.of(IngestConfig.ATTRIBUTION_HORIZON, "2d", IngestConfig.DEDUP_HORIZON, "5d"))) {
+                Map.of(IngestConfig.ATTRIBUTION_HORIZON, "2d", IngestConfig.DEDUP_HORIZON, "5d",
+                        IngestConfig.MAX_EVENT_AGE, "5d"))) {
             short_.bind("k", ACME);
             short_.send("old", "k");
             short_.advance(Duration.ofDays(3));

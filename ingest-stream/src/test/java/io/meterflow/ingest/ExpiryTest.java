@@ -64,7 +64,8 @@ class ExpiryTest {
     @Test
     void dropsDedupAndIndexEntriesOlderThanTheirHorizons() {
         try (IngestHarness h = new IngestHarness(stateDir, Map.of(IngestConfig.DEDUP_HORIZON, "3d",
-                IngestConfig.ATTRIBUTION_HORIZON, "1d", IngestConfig.PENDING_HORIZON, "10d"))) {
+                IngestConfig.MAX_EVENT_AGE, "3d", IngestConfig.ATTRIBUTION_HORIZON, "1d",
+                IngestConfig.PENDING_HORIZON, "10d"))) {
             h.bindCustomer(ACME);
             h.bind("k", ACME);
             h.send("direct", ACME);
@@ -89,7 +90,7 @@ class ExpiryTest {
     @Test
     void keepsAnExpiredEventSearchableForTheDedupHorizonAfterItExpired() {
         try (IngestHarness h = new IngestHarness(stateDir, Map.of(IngestConfig.PENDING_HORIZON, "1d",
-                IngestConfig.DEDUP_HORIZON, "2d"))) {
+                IngestConfig.DEDUP_HORIZON, "2d", IngestConfig.MAX_EVENT_AGE, "2d"))) {
             h.send("t1", "never-bound");
             h.advance(Duration.ofDays(1).plusMinutes(1));
             assertThat(h.status("t1").getStatus()).isEqualTo(UsageStatus.EXPIRED);

@@ -28,14 +28,14 @@ class IngestConfigTest {
     @Test
     void readsEveryKey() {
         IngestConfig config = IngestConfig.from(Settings.of(Map.ofEntries(
-                Map.entry("pending.horizon", "7d"), Map.entry("dedup.horizon", "P10D"),
+                Map.entry("pending.horizon", "7d"), Map.entry("dedup.horizon", "P41D"),
                 Map.entry("attribution.horizon", "12h"), Map.entry("validation.max.event.age", "40d"),
                 Map.entry("validation.max.future.skew", "1h"), Map.entry("replay.chunk.size", "50"),
                 Map.entry("replay.interval", "250ms"), Map.entry("expiry.chunk.size", "20"),
                 Map.entry("expiry.interval", "2s"), Map.entry("sweep.interval", "30s"),
                 Map.entry("sweep.cycle", "1h"), Map.entry("sweep.max.chunk.size", "5000"))));
         assertThat(config.pendingHorizon()).isEqualTo(Duration.ofDays(7));
-        assertThat(config.dedupHorizon()).isEqualTo(Duration.ofDays(10));
+        assertThat(config.dedupHorizon()).isEqualTo(Duration.ofDays(41));
         assertThat(config.attributionHorizon()).isEqualTo(Duration.ofHours(12));
         assertThat(config.maxEventAge()).isEqualTo(Duration.ofDays(40));
         assertThat(config.maxFutureSkew()).isEqualTo(Duration.ofHours(1));
@@ -65,6 +65,23 @@ class IngestConfigTest {
                 .hasMessageContaining("record.max.bytes");
         assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("validation.max.event.bytes", "100"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("validation.max.event.bytes");
+    }
+
+    @Test
+    void refusesADedupHorizonShorterThanTheMaximumEventAgeNamingBothKeys() {
+        assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("dedup.horizon", "7d"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("dedup.horizon (7d) is shorter than validation.max.event.age (34d): a retry of an event"
+                        + " accepted more than dedup.horizon ago would still pass validation and be counted twice."
+                        + " Set dedup.horizon to at least validation.max.event.age, or lower validation.max.event.age");
+        assertThatThrownBy(() -> IngestConfig.from(Settings.of(Map.of("validation.max.event.age", "35d"))))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("dedup.horizon (34d)")
+                .hasMessageContaining("validation.max.event.age (35d)");
+
+        assertThat(IngestConfig.from(Settings.of(Map.of("dedup.horizon", "7d", "validation.max.event.age", "7d")))
+                .dedupHorizon()).isEqualTo(Duration.ofDays(7));
+        assertThat(IngestConfig.from(Settings.of(Map.of("dedup.horizon", "90d"))).dedupHorizon())
+                .isEqualTo(Duration.ofDays(90));
     }
 
     @Test

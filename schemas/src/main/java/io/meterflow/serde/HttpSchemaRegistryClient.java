@@ -115,7 +115,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         JsonNode response = send("schemas/ids/" + id, "GET", null);
         JsonNode type = response.get("schemaType");
         if (type != null && !type.isNull() && !"AVRO".equals(type.asText())) {
-            throw new SchemaRegistryException("Schema ID " + id + " is a " + type.asText() + " schema, not Avro");
+            throw SchemaRegistryException.unusableSchema("Schema ID " + id + " is a " + type.asText()
+                    + " schema, not Avro");
         }
         JsonNode text = response.get("schema");
         if (text == null || !text.isTextual()) {

@@ -71,8 +71,11 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
         int id = stableId(schema);
         Map<Integer, Schema> registered = subjects.get(subject);
         if (registered == null || !registered.containsKey(id)) {
+            // The codes a Confluent registry answers, so that callers decide on them the same way for both.
             throw new SchemaRegistryException("Schema " + schema.getFullName() + " is not registered under subject '"
-                    + subject + "' in mock registry scope '" + scope + "'");
+                    + subject + "' in mock registry scope '" + scope + "'", 404,
+                    registered == null ? SchemaRegistryException.SUBJECT_NOT_FOUND
+                            : SchemaRegistryException.SCHEMA_NOT_FOUND);
         }
         return id;
     }
@@ -86,7 +89,7 @@ public final class MockSchemaRegistry implements SchemaRegistryClient {
         schema = KnownSchemas.byStableId(id);
         if (schema == null) {
             throw new SchemaRegistryException("Schema ID " + id + " is unknown to mock registry scope '" + scope
-                    + "' and to the schemas shipped with Meterflow");
+                    + "' and to the schemas shipped with Meterflow", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
         }
         schemasById.putIfAbsent(id, schema);
         return schema;

@@ -41,12 +41,14 @@ final class FakeSchemaRegistry implements AutoCloseable {
     private final AtomicInteger nextId;
     private final Map<String, Integer> idsBySchema = new HashMap<>();
     private final Map<Integer, String> schemasById = new HashMap<>();
+    private final Map<Integer, String> typesById = new HashMap<>();
     private final Map<String, List<Integer>> subjects = new HashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final List<String> contentTypes = new CopyOnWriteArrayList<>();
     private volatile String requiredAuthorization;
     private volatile int failureStatus;
+    private volatile String failureBody;
 
     private FakeSchemaRegistry(int firstId) throws IOException {
         this.nextId = new AtomicInteger(firstId);
@@ -75,6 +77,13 @@ final class FakeSchemaRegistry implements AutoCloseable {
 
     /** Answers every request with this HTTP status (0: behave normally). */
     void failEveryRequestWith(int status) {
+        failureStatus = status;
+        failureBody = null;
+    }
+
+    /** Answers every request with this status and a body that is not the registry's, as a proxy in front of it would. */
+    void answerEveryRequestLikeAProxy(int status, String htmlBody) {
+        failureBody = htmlBody;
         failureStatus = status;
     }
 
@@ -121,6 +130,14 @@ final class FakeSchemaRegistry implements AutoCloseable {
         return id;
     }
 
+    /** Stores a schema of another kind ({@code schemaType} PROTOBUF or JSON), as a registry shared with others may. */
+    synchronized int registerOtherType(String schemaType, String text) {
+        int id = nextId.getAndIncrement();
+        schemasById.put(id, text);
+        typesById.put(id, schemaType);
+        return id;
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -142,6 +159,16 @@ final class FakeSchemaRegistry implements AutoCloseable {
                 authorizations.add(authorization);
             }
             if (failureStatus != 0) {
+                String body = failureBody;
+                if (body != null) {
+                    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                    exchange.getResponseHeaders().set("Content-Type", "text/html");
+                    exchange.sendResponseHeaders(failureStatus, bytes.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(bytes);
+                    }
+                    return;
+                }
                 respond(exchange, failureStatus, error(50001, "Injected failure"));
                 return;
             }
@@ -166,13 +193,19 @@ final class FakeSchemaRegistry implements AutoCloseable {
                 lookup(exchange, subject(path), new Schema.Parser().parse(schemaText(exchange)).toString());
             } else if (method.equals("GET") && path.size() == 3 && path.get(0).equals("schemas") && path.get(1).equals("ids")) {
                 String text;
+                String type;
                 synchronized (this) {
                     text = schemasById.get(Integer.parseInt(path.get(2)));
+                    type = typesById.get(Integer.parseInt(path.get(2)));
                 }
                 if (text == null) {
                     respond(exchange, 404, error(40403, "Schema " + path.get(2) + " not found"));
                 } else {
-                    respond(exchange, 200, JSON.createObjectNode().put("schema", text));
+                    ObjectNode body = JSON.createObjectNode().put("schema", text);
+                    if (type != null) {
+                        body.put("schemaType", type);
+                    }
+                    respond(exchange, 200, body);
                 }
             } else {
                 respond(exchange, 404, error(404, "HTTP 404 Not Found"));

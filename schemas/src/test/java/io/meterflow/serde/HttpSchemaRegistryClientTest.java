@@ -202,6 +202,84 @@ class HttpSchemaRegistryClientTest {
     }
 
     @Test
+    void anIdTheRegistryDoesNotKnowIsTheRecordsFault() {
+        SpecificAvroDeserializer<UsageEvent> deserializer = new SpecificAvroDeserializer<>(UsageEvent.class);
+        deserializer.configure(config(registry.url()), false);
+
+        assertThatThrownBy(() -> deserializer.deserialize(TOPIC, new byte[] {0, 0, 0, 0x30, 0x39, 0}))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(404);
+                    assertThat(e.notFound()).isTrue();
+                    assertThat(e.isRecordsFault()).isTrue();
+                });
+    }
+
+    @Test
+    void aSchemaThatIsNotAvroIsTheRecordsFault() {
+        int id = registry.registerOtherType("PROTOBUF", "syntax = \"proto3\"; message Usage { string id = 1; }");
+        SpecificAvroDeserializer<UsageEvent> deserializer = new SpecificAvroDeserializer<>(UsageEvent.class);
+        deserializer.configure(config(registry.url()), false);
+        byte[] framed = ByteBuffer.allocate(6).put((byte) 0).putInt(id).put((byte) 0).array();
+
+        assertThatThrownBy(() -> deserializer.deserialize(TOPIC, framed))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.getMessage()).contains("PROTOBUF schema, not Avro");
+                    assertThat(e.isRecordsFault()).isTrue();
+                });
+    }
+
+    @Test
+    void aServerErrorRefusedCredentialsOrAnUnreachableRegistryAreNotTheRecordsFault() throws Exception {
+        byte[] framed = {0, 0, 0, 0x30, 0x39, 0};
+        SpecificAvroDeserializer<UsageEvent> failing = new SpecificAvroDeserializer<>(UsageEvent.class);
+        failing.configure(config(registry.url()), false);
+        registry.failEveryRequestWith(503);
+        assertThatThrownBy(() -> failing.deserialize(TOPIC, framed))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(503);
+                    assertThat(e.isRecordsFault()).isFalse();
+                });
+
+        registry.failEveryRequestWith(0);
+        registry.requireBasicAuth("meterflow:s3cret");
+        SpecificAvroDeserializer<UsageEvent> refused = new SpecificAvroDeserializer<>(UsageEvent.class);
+        refused.configure(config(registry.url(), SerdeConfig.BASIC_AUTH_USER_INFO, "meterflow:wrong"), false);
+        assertThatThrownBy(() -> refused.deserialize(TOPIC, framed))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(401);
+                    assertThat(e.isRecordsFault()).isFalse();
+                });
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        SpecificAvroDeserializer<UsageEvent> unreachable = new SpecificAvroDeserializer<>(UsageEvent.class);
+        unreachable.configure(config("http://127.0.0.1:" + closedPort + "/registry"), false);
+        assertThatThrownBy(() -> unreachable.deserialize(TOPIC, framed))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(SchemaRegistryException.NONE);
+                    assertThat(e.isRecordsFault()).isFalse();
+                });
+    }
+
+    /** A wrong URL, or a proxy in front of the registry, answers 404 to every ID: no record is to blame for that. */
+    @Test
+    void aNotFoundWithoutTheRegistrysNotFoundCodeIsNotTheRecordsFault() {
+        registry.answerEveryRequestLikeAProxy(404, "<html><body>404 Not Found</body></html>");
+        SpecificAvroDeserializer<UsageEvent> deserializer = new SpecificAvroDeserializer<>(UsageEvent.class);
+        deserializer.configure(config(registry.url()), false);
+
+        assertThatThrownBy(() -> deserializer.deserialize(TOPIC, new byte[] {0, 0, 0, 0x30, 0x39, 0}))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(404);
+                    assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.NONE);
+                    assertThat(e.getMessage()).contains("HTTP 404");
+                    assertThat(e.isRecordsFault()).isFalse();
+                });
+    }
+
+    @Test
     void aServerErrorOnTheFirstUrlFallsOverToTheSecond() throws Exception {
         try (FakeSchemaRegistry broken = FakeSchemaRegistry.start()) {
             broken.failEveryRequestWith(503);

@@ -157,6 +157,19 @@ class MockSchemaRegistryTest {
                 .hasMessageContaining(scope);
     }
 
+    /** The codes a Confluent registry answers, so that a consumer decides on an unknown ID alike for both. */
+    @Test
+    void anUnknownIdIsANotFoundAndTheRecordsFault() {
+        SpecificAvroSerde<UsageEvent> serde = SpecificAvroSerde.of(UsageEvent.class, config(newScope()), false);
+
+        assertThatThrownBy(() -> serde.deserializer().deserialize("usage-events", framed(12345, (byte) 0)))
+                .isInstanceOfSatisfying(SchemaRegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(404);
+                    assertThat(e.errorCode()).isEqualTo(SchemaRegistryException.SCHEMA_NOT_FOUND);
+                    assertThat(e.isRecordsFault()).isTrue();
+                });
+    }
+
     @Test
     void lookupWithoutAutoRegistrationFailsClearlyForAnUnregisteredSchema() {
         String scope = newScope();

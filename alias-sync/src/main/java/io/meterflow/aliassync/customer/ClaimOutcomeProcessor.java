@@ -1,6 +1,7 @@
 package io.meterflow.aliassync.customer;
 
 import io.meterflow.aliassync.AliasSyncMetrics;
+import io.meterflow.aliassync.AliasSyncMetrics.OutcomeResult;
 import io.meterflow.aliassync.rejection.RefusalReason;
 import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.rejection.Rejections.Source;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * adds the alias to the customer's effective set; a refusal writes an {@code ALIAS_IN_USE} rejection carrying the
  * original change; a revocation removes the alias and writes {@code ALIAS_REVOKED}. Each answer costs the same
  * whatever the size of the customer's alias set: the customer's record is rebuilt (one pass over its aliases) when a
- * change's claims are all answered, and published when no claim is left in flight.
+ * change's claims are all answered, and published when no claim is left in flight. Every answer is counted once by
+ * what became of it ({@link AliasSyncMetrics#CLAIM_OUTCOMES}): applied, stale, or dropped for an unknown customer or
+ * a missing customer record.
  */
 public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutcome, String, SpecificRecord> {
 
@@ -59,6 +62,7 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
         CustomerClaims claims = stores.claims.get(customerId);
         if (claims == null) {
             // Only possible if the topics were tampered with: outcomes answer commands of existing customers.
+            metrics.claimOutcome(outcome.getDecision(), OutcomeResult.UNKNOWN_CUSTOMER);
             LOG.warn("Ignoring {} of alias for unknown customer {}", outcome.getDecision(), customerId);
             return;
         }
@@ -109,6 +113,7 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
             // bookkeeping (read first) then finds the aliases it settled in the record.
             Customer customer = stores.customers.get(customerId);
             if (customer == null) {
+                metrics.claimOutcome(outcome.getDecision(), OutcomeResult.CUSTOMER_MISSING);
                 LOG.warn("Customer {} has bookkeeping but no record; answer to {} kept only there", customerId,
                         outcome.getAlias());
                 stores.claims.put(customerId, claims);
@@ -122,6 +127,7 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
             }
         }
         stores.claims.put(customerId, claims);
+        metrics.claimOutcome(outcome.getDecision(), changed ? OutcomeResult.APPLIED : OutcomeResult.STALE);
     }
 
     private static String inUseDetail(ClaimOutcome outcome) {

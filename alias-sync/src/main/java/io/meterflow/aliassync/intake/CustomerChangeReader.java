@@ -3,6 +3,7 @@ package io.meterflow.aliassync.intake;
 import io.meterflow.json.JsonValues;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
+import io.meterflow.serde.SchemaRegistryException;
 import io.meterflow.serde.SpecificAvroDeserializer;
 import io.meterflow.serde.StrictUtf8;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * Turns the raw bytes of a {@code customer-changes} record into a {@link CustomerChange}, or says why it cannot.
  * Reading is done here rather than by a serde so that a record nobody can read becomes a MALFORMED refusal
- * instead of an exception that stops the stream thread.
+ * instead of an exception that stops the stream thread. A schema registry that fails is the exception: unless it
+ * answered that the record's schema does not exist or is not Avro ({@link SchemaRegistryException#isRecordsFault()},
+ * the decision ingest-stream's {@code UsageParser} makes too), its error is rethrown, so that the change is retried
+ * rather than refused during a registry outage.
  *
  * <p>The key must be the UTF-8 customer ID the value names: claim outcomes come back keyed that way, and they
  * only reach the task holding the customer's state if both are partitioned on the same bytes. Every string must be
@@ -54,6 +58,12 @@ public final class CustomerChangeReader {
         CustomerChange change;
         try {
             change = deserializer.deserialize(topic, value);
+        } catch (SchemaRegistryException e) {
+            if (!e.isRecordsFault()) {
+                // An outage of the registry says nothing about the change: refusing it would lose a good change.
+                throw e;
+            }
+            return new Unreadable("value is not a readable CustomerChange: " + e.getMessage(), null);
         } catch (RuntimeException e) {
             return new Unreadable("value is not a readable CustomerChange: " + e.getMessage(), null);
         }

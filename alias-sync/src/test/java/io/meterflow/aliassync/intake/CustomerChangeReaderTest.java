@@ -1,14 +1,18 @@
 package io.meterflow.aliassync.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.schemas.CustomerArchived;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.UsageEvent;
+import io.meterflow.serde.SchemaRegistryException;
 import io.meterflow.serde.SerdeConfig;
 import io.meterflow.serde.SpecificAvroSerde;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +47,35 @@ class CustomerChangeReaderTest {
         assertThat(reader.read("t", utf8("c-1"), usage))
                 .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
                         u -> assertThat(u.detail()).contains("not a readable CustomerChange"));
+    }
+
+    @Test
+    void refusesAChangeWhoseSchemaIdTheRegistryDoesNotKnow() {
+        byte[] unknownId = {0, 0, 0, 0x30, 0x39, 0};
+
+        assertThat(reader.read("t", utf8("c-1"), unknownId))
+                .isInstanceOfSatisfying(CustomerChangeReader.Unreadable.class,
+                        u -> assertThat(u.detail()).contains("Schema ID 12345 is unknown"));
+        CustomerChangeReader overHttp = new CustomerChangeReader((topic, data) -> {
+            throw new SchemaRegistryException("Schema 12345 not found", 404, SchemaRegistryException.SCHEMA_NOT_FOUND);
+        });
+        assertThat(overHttp.read("t", utf8("c-1"), unknownId)).isInstanceOf(CustomerChangeReader.Unreadable.class);
+    }
+
+    /** The same decision as ingest-stream's: a registry that fails says nothing about the change, so it is retried. */
+    @Test
+    void rethrowsARegistryServerErrorRefusedCredentialsOrAnUnreachableRegistry() {
+        for (SchemaRegistryException notTheRecords : List.of(
+                new SchemaRegistryException("Service Unavailable", 503, 50001),
+                new SchemaRegistryException("Unauthorized", 401, 401),
+                new SchemaRegistryException("<html>404 Not Found</html>", 404, SchemaRegistryException.NONE),
+                new SchemaRegistryException("Schema registry is unreachable", new IOException("Connection refused")))) {
+            CustomerChangeReader failing = new CustomerChangeReader((topic, data) -> {
+                throw notTheRecords;
+            });
+            assertThatThrownBy(() -> failing.read("t", utf8("c-1"), new byte[] {0, 0, 0, 0x30, 0x39, 0}))
+                    .isSameAs(notTheRecords);
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
+import io.meterflow.serde.SchemaRegistryException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -31,7 +32,11 @@ import org.slf4j.LoggerFactory;
  * <p>alias-bindings is read as bytes and decoded here, not by the source: anyone who can write to the topic could
  * write a record that is not an AliasBinding, and a deserialization error in a source node stops the stream thread.
  * Such a record binds nothing: it is logged with its coordinates and counted as
- * {@code binding.changes{change=unreadable}}.
+ * {@code binding.changes{change=unreadable}}; a record without a key binds nothing either, counted as
+ * {@code binding.changes{change=keyless}}. So every record read here is forwarded or counted as a drop. A schema
+ * registry that fails is not the record's fault unless it answered that the schema does not exist or is not Avro
+ * ({@link SchemaRegistryException#isRecordsFault()}, as for usage and customer changes): otherwise its error is
+ * rethrown, and the binding is read again once the app restarts instead of being lost.
  */
 public final class BindingsFanoutProcessor implements Processor<byte[], byte[], String, BoundCustomer> {
 
@@ -55,7 +60,9 @@ public final class BindingsFanoutProcessor implements Processor<byte[], byte[], 
     @Override
     public void process(Record<byte[], byte[]> raw) {
         if (raw.key() == null) {
-            return; // alias-bindings is keyed by identifier; a keyless record binds nothing
+            // alias-bindings is keyed by identifier: a keyless record binds nothing (alias-sync never writes one).
+            metrics.bindingKeyless();
+            return;
         }
         String identifier;
         AliasBinding binding;
@@ -64,11 +71,15 @@ public final class BindingsFanoutProcessor implements Processor<byte[], byte[], 
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw.key())).toString();
             RecordMetadata source = context.recordMetadata().orElseThrow();
             binding = raw.value() == null ? null : bindings.deserialize(source.topic(), raw.value());
+        } catch (SchemaRegistryException e) {
+            if (!e.isRecordsFault()) {
+                // A registry outage says nothing about the binding: dropping it would park its usage for good.
+                throw e;
+            }
+            ignoreUnreadable(e);
+            return;
         } catch (CharacterCodingException | RuntimeException | StackOverflowError e) {
-            metrics.bindingUnreadable();
-            RecordMetadata source = context.recordMetadata().orElse(null);
-            LOG.warn("Ignored an unreadable record on alias-bindings ({}): {}", source == null ? "?"
-                    : source.topic() + "-" + source.partition() + "@" + source.offset(), e.toString());
+            ignoreUnreadable(e);
             return;
         }
         if (!UsageValidator.fitsIdLength(identifier)) {
@@ -88,5 +99,12 @@ public final class BindingsFanoutProcessor implements Processor<byte[], byte[], 
             }
         }
         context.forward(new Record<>(identifier, bound, raw.timestamp(), raw.headers()));
+    }
+
+    private void ignoreUnreadable(Throwable e) {
+        metrics.bindingUnreadable();
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        LOG.warn("Ignored an unreadable record on alias-bindings ({}): {}", source == null ? "?"
+                : source.topic() + "-" + source.partition() + "@" + source.offset(), e.toString());
     }
 }

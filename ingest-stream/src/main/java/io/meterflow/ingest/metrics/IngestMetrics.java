@@ -50,6 +50,7 @@ public final class IngestMetrics {
     private final Counter bindingsReleased;
     private final Counter bindingsIgnored;
     private final Counter bindingsUnreadable;
+    private final Counter bindingsKeyless;
     private final Timer liveLatency;
     private final Timer replayedLatency;
 
@@ -80,6 +81,8 @@ public final class IngestMetrics {
         bindingsIgnored = Counter.builder(BINDING_CHANGES).tag("change", "ignored")
                 .description(bindingChanges).register(registry);
         bindingsUnreadable = Counter.builder(BINDING_CHANGES).tag("change", "unreadable")
+                .description(bindingChanges).register(registry);
+        bindingsKeyless = Counter.builder(BINDING_CHANGES).tag("change", "keyless")
                 .description(bindingChanges).register(registry);
         liveLatency = latency(registry, "live");
         replayedLatency = latency(registry, "replayed");
@@ -146,5 +149,10 @@ public final class IngestMetrics {
     /** A record on alias-bindings that is not a readable AliasBinding (counted once, where bindings are fanned out). */
     public void bindingUnreadable() {
         bindingsUnreadable.increment();
+    }
+
+    /** A record on alias-bindings without a key, which binds nothing (counted once, where bindings are fanned out). */
+    public void bindingKeyless() {
+        bindingsKeyless.increment();
     }
 }

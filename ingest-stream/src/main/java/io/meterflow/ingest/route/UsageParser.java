@@ -15,9 +15,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * Reads usage-events values into {@link UsageEvent}s, turning every way a record can be unreadable into data (a
  * rejection reason) instead of an exception that would stop the stream thread: {@code MALFORMED}, or
  * {@code INVALID_STRING} for strings that are not UTF-8 and {@code NESTED_TOO_DEEP} for values nested deeper than
- * the decoder can follow, so that the reasons match what the ingest API says about the same content. Only a schema
- * registry that cannot be reached (or refuses us) is not the record's fault: that is rethrown, so the task retries
- * the record rather than rejecting good usage during a registry outage.
+ * the decoder can follow, so that the reasons match what the ingest API says about the same content. A schema ID
+ * the registry answers it does not know (or a schema that is not Avro) is the record's fault, decided on the
+ * registry's status and error code ({@link SchemaRegistryException#isRecordsFault()}); anything else the registry
+ * does (unreachable, 5xx, 401/403) is not: that is rethrown, so the task retries the record rather than rejecting
+ * good usage during a registry outage.
  */
 public final class UsageParser {
 
@@ -59,7 +61,7 @@ public final class UsageParser {
             return Parsed.refused(RejectionReason.NESTED_TOO_DEEP, "properties nest objects and arrays too deeply to "
                     + "read: " + e.getMessage());
         } catch (SchemaRegistryException e) {
-            if (isRecordsFault(e)) {
+            if (e.isRecordsFault()) {
                 return Parsed.refused(RejectionReason.MALFORMED, "not a readable UsageEvent: " + e.getMessage());
             }
             throw e;
@@ -68,19 +70,5 @@ public final class UsageParser {
             // lengths, trailing bytes.
             return Parsed.refused(RejectionReason.MALFORMED, "not a readable UsageEvent: " + e);
         }
-    }
-
-    /**
-     * An unknown schema ID (or one that is not Avro) is the record's fault; an unreachable registry, a server error
-     * or an authorization failure is not. The registry client reports both as {@link SchemaRegistryException}, so
-     * the distinction is made on what it says.
-     */
-    static boolean isRecordsFault(SchemaRegistryException e) {
-        if (e.getCause() != null) {
-            return false;
-        }
-        String message = String.valueOf(e.getMessage());
-        return message.contains("HTTP 404") || message.contains("is unknown to mock registry")
-                || message.contains("schema, not Avro");
     }
 }

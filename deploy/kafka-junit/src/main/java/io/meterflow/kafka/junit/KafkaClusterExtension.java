@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -46,6 +47,10 @@ import io.meterflow.kafka.junit.KafkaCluster.Kind;
  * {@value #BOOTSTRAP_SERVERS_ENV}; {@code auto} (the default) is the order above. For example
  * {@code mvn verify -Dmeterflow.kafka.mode=in-process}.
  *
+ * <p>Tests that use it belong to the real-broker tier: classes named {@code *IT}, which failsafe runs in
+ * {@code mvn verify}. The build sets {@value #TIER_PROPERTY}{@code =unit} for the unit tier (surefire,
+ * {@code mvn test}), and there the extension fails the class instead of starting a broker.
+ *
  * <p>The in-process and Testcontainers brokers have topic auto-creation off and single-node settings for
  * transactions and consumer groups; create topics with {@link KafkaCluster#createTopic(String, int)} or an Admin
  * client, as the application does in production.
@@ -59,6 +64,9 @@ public final class KafkaClusterExtension implements BeforeAllCallback, Parameter
     /** The Docker image for the Testcontainers broker; an {@code apache/kafka} image or a compatible one. */
     public static final String IMAGE_PROPERTY = "meterflow.kafka.image";
     static final String DEFAULT_IMAGE = "apache/kafka:4.1.1";
+    /** System property (or JUnit configuration parameter) naming the test tier; {@code unit} starts no broker. */
+    public static final String TIER_PROPERTY = "meterflow.test.tier";
+    static final String UNIT_TIER = "unit";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaClusterExtension.class);
     private static final Namespace NAMESPACE = Namespace.create(KafkaClusterExtension.class);
@@ -87,6 +95,12 @@ public final class KafkaClusterExtension implements BeforeAllCallback, Parameter
      * also computes each value at most once when test classes run in parallel.
      */
     private static SharedKafkaCluster cluster(ExtensionContext context) {
+        // The unit tier promises to start no broker; a misnamed test would otherwise slow it down silently.
+        if (setting(context, TIER_PROPERTY).filter(UNIT_TIER::equals).isPresent()) {
+            throw new ExtensionConfigurationException(context.getTestClass().map(Class::getName).orElse("This test")
+                    + " needs a real Kafka broker but runs in the unit tier (" + TIER_PROPERTY + "=" + UNIT_TIER
+                    + ", mvn test), which starts none: name the class *IT so that failsafe runs it in mvn verify");
+        }
         return context.getRoot().getStore(NAMESPACE)
                 .getOrComputeIfAbsent(SharedKafkaCluster.class, key -> start(context), SharedKafkaCluster.class);
     }

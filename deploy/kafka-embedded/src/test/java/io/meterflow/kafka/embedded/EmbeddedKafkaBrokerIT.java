@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** What applications do against the broker: transactions, reads by isolation level, explicit topic creation. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class EmbeddedKafkaBrokerTest {
+class EmbeddedKafkaBrokerIT {
 
     private static EmbeddedKafkaBroker broker;
 

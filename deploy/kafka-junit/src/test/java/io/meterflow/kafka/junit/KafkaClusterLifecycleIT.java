@@ -23,7 +23,7 @@ import io.meterflow.kafka.junit.KafkaCluster.Kind;
  * Runs two test classes in a JUnit run of their own, so that the run's end, when the extension must stop the
  * broker, can be observed from outside.
  */
-class KafkaClusterLifecycleTest {
+class KafkaClusterLifecycleIT {
 
     private static final List<KafkaCluster> seenByFixtures = new CopyOnWriteArrayList<>();
     private static volatile boolean runningFixtures;
@@ -64,7 +64,7 @@ class KafkaClusterLifecycleTest {
     }
 
     @ExtendWith(KafkaClusterExtension.class)
-    @EnabledIf("io.meterflow.kafka.junit.KafkaClusterLifecycleTest#runningFixtures")
+    @EnabledIf("io.meterflow.kafka.junit.KafkaClusterLifecycleIT#runningFixtures")
     static class FirstFixture {
 
         @Test
@@ -74,7 +74,7 @@ class KafkaClusterLifecycleTest {
     }
 
     @ExtendWith(KafkaClusterExtension.class)
-    @EnabledIf("io.meterflow.kafka.junit.KafkaClusterLifecycleTest#runningFixtures")
+    @EnabledIf("io.meterflow.kafka.junit.KafkaClusterLifecycleIT#runningFixtures")
     static class SecondFixture {
 
         @Test

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** With {@link SharedClusterFirstClassTest}: two test classes, one broker. Injected into {@code @BeforeAll}. */
+/** With {@link SharedClusterFirstClassIT}: two test classes, one broker. Injected into {@code @BeforeAll}. */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class SharedClusterSecondClassTest {
+class SharedClusterSecondClassIT {
 
     private static KafkaCluster cluster;
 

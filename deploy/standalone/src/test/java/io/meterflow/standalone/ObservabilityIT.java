@@ -57,7 +57,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ObservabilityIntegrationTest {
+class ObservabilityIT {
 
     private static final Path DEPLOY = Path.of("..").toAbsolutePath().normalize();
     private static final Pattern METRIC_NAME = Pattern.compile("\\bmeterflow_[a-zA-Z0-9_]+");

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class CustomerApiTwoInstanceIntegrationTest {
+class CustomerApiTwoInstanceIT {
 
     static final String TOKEN = "two-instance-token-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Avro records in Confluent framing survive a real broker's transactions: committed ones arrive, aborted ones don't. */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(120)
-class TransactionalAvroRoundTripIntegrationTest {
+class TransactionalAvroRoundTripIT {
 
     private static final Map<String, String> SERDE = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://it-transactions");
 

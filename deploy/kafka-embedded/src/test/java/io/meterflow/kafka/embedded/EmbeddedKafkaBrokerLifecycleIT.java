@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A temporary broker leaves nothing behind: no directory, no bound port, and closing twice is harmless. */
-class EmbeddedKafkaBrokerLifecycleTest {
+class EmbeddedKafkaBrokerLifecycleIT {
 
     @Test
     @Timeout(value = 90, unit = TimeUnit.SECONDS)

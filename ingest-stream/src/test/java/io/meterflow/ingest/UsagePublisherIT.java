@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** HTTP ingest's publisher on a real broker: concurrent requests share transactions, each stays all-or-nothing. */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class UsagePublisherIntegrationTest {
+class UsagePublisherIT {
 
     private static UsagePublisher publisher(IntegrationSupport it, int maxRecordBytes) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class ExactlyOnceCrashIntegrationTest {
+class ExactlyOnceCrashIT {
 
     static final int EVENTS = 4000;
     static final String A = "c0a8e3b2-0000-4000-8000-00000000000a";

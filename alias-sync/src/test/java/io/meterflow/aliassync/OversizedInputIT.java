@@ -65,7 +65,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class OversizedInputIntegrationTest {
+class OversizedInputIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String TOKEN = "oversized-token-0123456789";

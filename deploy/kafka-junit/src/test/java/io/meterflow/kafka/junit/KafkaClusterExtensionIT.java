@@ -19,7 +19,7 @@ import io.meterflow.kafka.junit.KafkaCluster.Kind;
 
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class KafkaClusterExtensionTest {
+class KafkaClusterExtensionIT {
 
     @Test
     void roundTripsARecordThroughTheInjectedCluster(KafkaCluster cluster) throws Exception {

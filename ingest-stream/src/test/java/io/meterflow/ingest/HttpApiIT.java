@@ -44,7 +44,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class HttpApiIntegrationTest {
+class HttpApiIT {
 
     static final String TOKEN = "test-token-0123456789abcdef";
 

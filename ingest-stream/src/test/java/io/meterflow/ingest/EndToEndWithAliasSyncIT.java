@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class EndToEndWithAliasSyncIntegrationTest {
+class EndToEndWithAliasSyncIT {
 
     static final String ALPHA = "a1fa0000-0000-4000-8000-000000000001";
     static final String BETA = "be7a0000-0000-4000-8000-000000000002";

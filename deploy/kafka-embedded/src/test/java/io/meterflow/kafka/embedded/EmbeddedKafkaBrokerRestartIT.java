@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A broker on a persistent data directory comes back with its data, its offsets and its identity. */
-class EmbeddedKafkaBrokerRestartTest {
+class EmbeddedKafkaBrokerRestartIT {
 
     @TempDir
     Path dataDir;

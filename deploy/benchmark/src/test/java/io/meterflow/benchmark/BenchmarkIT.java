@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A small run of the real benchmark, end to end on its in-process broker: that it runs and counts, not its speed. */
-class BenchmarkIntegrationTest {
+class BenchmarkIT {
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)

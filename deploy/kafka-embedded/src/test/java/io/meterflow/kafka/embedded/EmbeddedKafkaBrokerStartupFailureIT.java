@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Start-up problems a developer can fix are reported in their terms, before Kafka is started. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class EmbeddedKafkaBrokerStartupFailureTest {
+class EmbeddedKafkaBrokerStartupFailureIT {
 
     @TempDir
     Path tmp;

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class UsageApiTwoInstanceIntegrationTest {
+class UsageApiTwoInstanceIT {
 
     static final String TOKEN = "two-instance-token-0123456789";
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** ingest-stream on a real broker: provisioning, the main path, rerouting, replays, moves and event search. */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
-class IngestAppIntegrationTest {
+class IngestAppIT {
 
     static final String A = "c0a8e3b2-0000-4000-8000-00000000000a";
     static final String B = "c0a8e3b2-0000-4000-8000-00000000000b";

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import io.meterflow.kafka.junit.KafkaCluster.Kind;
 
 /** The Testcontainers path on its own, whatever the extension chose for this run; skipped without Docker. */
-class ContainerKafkaTest {
+class ContainerKafkaIT {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class SizeLimitsIntegrationTest {
+class SizeLimitsIT {
 
     static final String TOKEN = "size-limits-token-0123456789";
     static final String ACME = "c0a8e3b2-0000-4000-8000-0000000000aa";

@@ -60,7 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class AliasSyncAppIntegrationTest {
+class AliasSyncAppIT {
 
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static final int PARTITIONS = 3;

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class LargeCustomerApiIntegrationTest {
+class LargeCustomerApiIT {
 
     static final String TOKEN = "large-customer-token-0123456789";
     static final ObjectMapper JSON = new ObjectMapper();
