@@ -39,7 +39,8 @@ class UsageLedgerTest {
     private static final BoundCustomer CUSTOMER_A = bound("cust-a", false, false);
 
     private final MockTask<Object> task = MockTask.create(Map.of(
-            "attribution.horizon", "1d", "dedup.horizon", "2d", "pending.horizon", "4d"));
+            "attribution.horizon", "1d", "dedup.horizon", "2d", "pending.horizon", "4d",
+            "validation.max.event.age", "2d"));
     private final UsageLedger ledger = new UsageLedger(task.context, task.config.horizons());
 
     private IncomingUsage read(String transactionId, String identifier) {

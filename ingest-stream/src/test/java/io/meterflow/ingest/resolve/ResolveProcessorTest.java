@@ -47,7 +47,8 @@ class ResolveProcessorTest {
     private static final String ALIAS = "ops@acme.example";
 
     private final MockTask<Object> task = MockTask.create(Map.of(
-            "dedup.horizon", "2d", "attribution.horizon", "3d", "pending.horizon", "4d"));
+            "dedup.horizon", "2d", "attribution.horizon", "3d", "pending.horizon", "4d",
+            "validation.max.event.age", "2d"));
     private final ResolveProcessor processor = new ResolveProcessor(task.config, task.metrics, task.gauges);
 
     {
