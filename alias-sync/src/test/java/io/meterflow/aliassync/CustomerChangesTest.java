@@ -6,6 +6,7 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.IngestAliasesSet;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,8 @@ class CustomerChangesTest {
 
     @Test
     void everyChangeGetsItsOwnIdTheCustomerTheTimeAndThePayload() {
-        Instant before = Instant.now();
+        // occurred_at is an Avro timestamp-millis: the record keeps the time truncated to the millisecond.
+        Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         CustomerChange created = CustomerChanges.created("c-1", "Acme", List.of("a@acme.test"));
         CustomerChange aliases = CustomerChanges.ingestAliasesSet("c-1", List.of("ops@acme.test"));
 
