@@ -2,16 +2,9 @@ package io.meterflow.aliassync.intake;
 
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
-import io.meterflow.serde.WireFormat;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
+import io.meterflow.serde.EncodedSize;
 import java.util.ArrayList;
 import java.util.Optional;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -128,32 +121,6 @@ public final class SizeBudget {
 
     /** Length of {@code record}'s Avro binary encoding plus the Confluent frame: what a serde would write. */
     public static int encodedSize(SpecificRecord record) {
-        CountingStream counter = new CountingStream();
-        // The generated class's own model: it carries the conversions of its logical types (Instant timestamps).
-        SpecificDatumWriter<SpecificRecord> writer = new SpecificDatumWriter<>(record.getSchema(),
-                SpecificData.getForSchema(record.getSchema()));
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(counter, null);
-        try {
-            writer.write(record, encoder);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return Math.toIntExact(counter.count + WireFormat.HEADER_SIZE);
-    }
-
-    /** Counts bytes and keeps none. */
-    private static final class CountingStream extends OutputStream {
-        long count;
-
-        @Override
-        public void write(int b) {
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            count += len;
-        }
+        return EncodedSize.framed(record);
     }
 }
