@@ -51,7 +51,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * event of a usage never changes: the ledger rewrites only a state's own fields.
  *
  * <p>Records are built with {@code new X()} and setters rather than Avro's builders, which validate every field and
- * copy every default on each record (two to seven times the cost of building one, measured). A field whose schema
+ * copy every default on each record (two to eight times the cost of building one, measured). A field whose schema
  * default differs from what the no-argument constructor leaves (null, 0, false) is given its default first, so a
  * field added with a default that the codec does not set is still written with it.
  */
