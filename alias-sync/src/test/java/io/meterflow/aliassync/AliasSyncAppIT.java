@@ -20,29 +20,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
@@ -116,10 +109,10 @@ class AliasSyncAppIT {
         assertThat(topicConfig(kafka, topics.aliasBindings().name()).get("cleanup.policy").value()).isEqualTo("compact");
 
         KafkaProducer<byte[], byte[]> producer = producer(kafka);
-        Output<Customer> customers = new Output<>(kafka, topics.customers().name(), topics.customers().valueSerde().deserializer());
-        Output<AliasBinding> bindings = new Output<>(kafka, topics.aliasBindings().name(),
+        CommittedOutput<Customer> customers = output(kafka, topics.customers().name(), topics.customers().valueSerde().deserializer());
+        CommittedOutput<AliasBinding> bindings = output(kafka, topics.aliasBindings().name(),
                 topics.aliasBindings().valueSerde().deserializer());
-        Output<Rejection> rejections = new Output<>(kafka, topics.customerChangesRejected().name(),
+        CommittedOutput<Rejection> rejections = output(kafka, topics.customerChangesRejected().name(),
                 topics.customerChangesRejected().valueSerde().deserializer());
 
         // 1. Create: the customer with its aliases, and its own ID bound.
@@ -281,63 +274,9 @@ class AliasSyncAppIT {
         }
     }
 
-    /** A read_committed reader of every partition of an output topic, keeping all records and the compacted view. */
-    private final class Output<V> {
-        private final KafkaConsumer<String, V> consumer;
-        private final List<V> records = new ArrayList<>();
-        private final Map<String, V> latest = new LinkedHashMap<>();
-
-        Output(KafkaCluster kafka, String topic, Deserializer<V> values) {
-            consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), values);
-            resources.add(consumer);
-            Collection<TopicPartition> partitions = IntStream.range(0, PARTITIONS)
-                    .mapToObj(p -> new TopicPartition(topic, p)).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-        }
-
-        private void poll() {
-            for (ConsumerRecord<String, V> record : consumer.poll(Duration.ofMillis(100))) {
-                records.add(record.value());
-                if (record.value() == null) {
-                    latest.remove(record.key());
-                } else {
-                    latest.put(record.key(), record.value());
-                }
-            }
-        }
-
-        Map<String, V> await(Predicate<Map<String, V>> condition) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            poll();
-            while (!condition.test(latest) && System.nanoTime() < deadline) {
-                poll();
-            }
-            assertThat(condition.test(latest)).as("condition on %s within %s; saw %s", consumer.assignment(), WAIT, latest)
-                    .isTrue();
-            return Map.copyOf(latest);
-        }
-
-        List<V> awaitRecords(Predicate<List<V>> condition) {
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            poll();
-            while (!condition.test(records) && System.nanoTime() < deadline) {
-                poll();
-            }
-            assertThat(condition.test(records)).as("records within %s; saw %s", WAIT, records).isTrue();
-            return List.copyOf(records);
-        }
-
-        Map<String, V> latest() {
-            poll();
-            return Map.copyOf(latest);
-        }
-
-        List<V> records() {
-            return List.copyOf(records);
-        }
+    private <V> CommittedOutput<V> output(KafkaCluster kafka, String topic, Deserializer<V> values) {
+        CommittedOutput<V> output = new CommittedOutput<>(kafka, topic, PARTITIONS, values, WAIT);
+        resources.add(output);
+        return output;
     }
 }
