@@ -10,7 +10,7 @@ import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerArchived;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.Rejection;
-import io.meterflow.topics.TopicLimits;
+import io.meterflow.runtime.TopicLimits;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

@@ -10,7 +10,7 @@ import io.meterflow.http.PeerClient;
 import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.ingest.api.HttpCustomerNames;
 import io.meterflow.ingest.api.UsageApi;
-import io.meterflow.topics.TopicLimits;
+import io.meterflow.runtime.TopicLimits;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

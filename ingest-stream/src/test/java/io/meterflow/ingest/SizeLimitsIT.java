@@ -16,7 +16,7 @@ import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.UsageEvent;
-import io.meterflow.topics.TopicLimits;
+import io.meterflow.runtime.TopicLimits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;

@@ -9,7 +9,7 @@ import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.UsageEvent;
-import io.meterflow.topics.TopicProvisioner;
+import io.meterflow.runtime.TopicProvisioner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

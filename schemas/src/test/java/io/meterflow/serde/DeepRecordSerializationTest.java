@@ -3,7 +3,6 @@ package io.meterflow.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.meterflow.json.JsonValues;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.UsageEvent;
 import java.util.List;
@@ -35,7 +34,7 @@ class DeepRecordSerializationTest {
             deep = new JsonValue(List.of(deep));
         }
         UsageEvent tooDeep = event(deep);
-        UsageEvent ordinary = event(JsonValues.parse("{\"amount\":0.1}"));
+        UsageEvent ordinary = event(Json.obj("amount", Json.num("0.1")));
 
         assertThatThrownBy(() -> serde.serializer().serialize("usage-events", tooDeep))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("nested too deeply");

@@ -1,6 +1,5 @@
 package io.meterflow.serde;
 
-import io.meterflow.json.JsonValues;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.CustomFieldsSet;
 import io.meterflow.schemas.Customer;
@@ -9,6 +8,7 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.IngestAliasesSet;
+import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.Resolution;
@@ -25,13 +25,21 @@ import org.apache.avro.specific.SpecificRecord;
 final class SampleRecords {
 
     /**
-     * Properties covering every JSON value kind, with the numbers that a double would damage. Compact, so that
-     * writing it back must give exactly this text.
+     * Properties covering every JSON value kind, with the numbers that a double would damage ({@code 0.1},
+     * {@code 12345678901234567890}, {@code 1e-7}, {@code -0}, {@code 1E+400}, {@code 2.50}) and a string that looks
+     * like a number: each must come back as the same literal text. A new tree on each call.
      */
-    static final String PROPERTIES_JSON = "{\"region\":\"eu-west-1\",\"tenth\":0.1,\"big\":12345678901234567890,"
-            + "\"tiny\":1e-7,\"negative_zero\":-0,\"huge\":1E+400,\"text_number\":\"0.1\",\"flag\":true,"
-            + "\"off\":false,\"nothing\":null,\"nested\":{\"a\":{\"b\":[1,\"x\",{\"c\":2.50}]},\"empty\":{}},"
-            + "\"list\":[1,2.5,\"three\",false,null,[],[0.1]]}";
+    static Map<String, JsonValue> properties() {
+        return Json.props(
+                "region", Json.str("eu-west-1"), "tenth", Json.num("0.1"), "big", Json.num("12345678901234567890"),
+                "tiny", Json.num("1e-7"), "negative_zero", Json.num("-0"), "huge", Json.num("1E+400"),
+                "text_number", Json.str("0.1"), "flag", Json.bool(true), "off", Json.bool(false), "nothing", Json.nil(),
+                "nested", Json.obj(
+                        "a", Json.obj("b", Json.arr(Json.num("1"), Json.str("x"), Json.obj("c", Json.num("2.50")))),
+                        "empty", Json.obj()),
+                "list", Json.arr(Json.num("1"), Json.num("2.5"), Json.str("three"), Json.bool(false), Json.nil(),
+                        Json.arr(), Json.arr(Json.num("0.1"))));
+    }
 
     static final Instant T0 = Instant.parse("2026-11-22T10:15:30.123Z");
 
@@ -51,7 +59,7 @@ final class SampleRecords {
                 .setCustomerId("alice@example.com")
                 .setEventType("api_call")
                 .setTimestamp("2026-11-22T10:15:30.123Z")
-                .setProperties(JsonValues.parseObject(PROPERTIES_JSON))
+                .setProperties(properties())
                 .build();
     }
 
@@ -63,7 +71,7 @@ final class SampleRecords {
                 .setEventType("api_call")
                 .setTimestamp("2026-11-22T10:15:30.123Z")
                 .setEventTime(T0)
-                .setProperties(JsonValues.parseObject(PROPERTIES_JSON))
+                .setProperties(properties())
                 .setKind(UsageKind.RETRACT)
                 .setResolution(Resolution.REASSIGNED)
                 .setArchived(true)
@@ -85,7 +93,7 @@ final class SampleRecords {
                         .setCustomFields(Map.of("tier", "gold"))
                         .setExternalId("ext-7")
                         .setCustomerConfig(Map.of("salesforce_account_id", "0015e000"))
-                        .setBillingConfig(JsonValues.parseObject("{\"plan\":\"pro\",\"rate\":0.0001}"))
+                        .setBillingConfig(Json.props("plan", Json.str("pro"), "rate", Json.num("0.0001")))
                         .build()).build()),
                 new Sample("CustomerChange IngestAliasesSet", CustomerChange.newBuilder(change.build())
                         .setPayload(IngestAliasesSet.newBuilder().setIngestAliases(List.of("a", "b")).build()).build()),
@@ -105,7 +113,7 @@ final class SampleRecords {
                         .setCustomFields(Map.of("tier", "gold"))
                         .setExternalId("ext-7")
                         .setCustomerConfig(Map.of("salesforce_account_id", "0015e000"))
-                        .setBillingConfig(JsonValues.parseObject("{\"plan\":\"pro\",\"limits\":[1,2]}"))
+                        .setBillingConfig(Json.props("plan", Json.str("pro"), "limits", Json.arr(Json.num("1"), Json.num("2"))))
                         .setCreatedAt(T0).setUpdatedAt(T0.plusSeconds(60)).setArchivedAt(T0.plusSeconds(120))
                         .setLastChangeId("change-3").build()),
                 new Sample("Customer with optional fields empty", Customer.newBuilder()

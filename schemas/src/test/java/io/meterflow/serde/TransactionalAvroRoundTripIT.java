@@ -2,9 +2,9 @@ package io.meterflow.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meterflow.json.JsonValues;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
+import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.UsageEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,17 +45,17 @@ class TransactionalAvroRoundTripIT {
                      new KafkaProducer<>(producerConfig, new StringSerializer(), serializer)) {
             producer.initTransactions();
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topic, "t-1", event("t-1", "{\"tokens\": 12345678901234567890}")));
-            producer.send(new ProducerRecord<>(topic, "t-2", event("t-2", "{\"price\": 0.1}")));
+            producer.send(new ProducerRecord<>(topic, "t-1", event("t-1", Json.props("tokens", Json.num("12345678901234567890")))));
+            producer.send(new ProducerRecord<>(topic, "t-2", event("t-2", Json.props("price", Json.num("0.1")))));
             producer.commitTransaction();
 
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topic, "t-aborted", event("t-aborted", "{}")));
+            producer.send(new ProducerRecord<>(topic, "t-aborted", event("t-aborted", Json.props())));
             producer.flush();
             producer.abortTransaction();
 
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(topic, "t-3", event("t-3", "{\"tiny\": 1e-7}")));
+            producer.send(new ProducerRecord<>(topic, "t-3", event("t-3", Json.props("tiny", Json.num("1e-7")))));
             producer.commitTransaction();
         }
 
@@ -81,19 +81,19 @@ class TransactionalAvroRoundTripIT {
         assertThat(received).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("t-1", "t-2", "t-3");
         assertThat(received).allSatisfy(r -> assertThat(r.value().getTransactionId()).isEqualTo(r.key()));
         assertThat(received).filteredOn(r -> r.key().equals("t-1")).singleElement()
-                .satisfies(r -> assertThat(JsonValues.toJson(r.value().getProperties()))
-                        .isEqualTo("{\"tokens\":12345678901234567890}"));
+                .satisfies(r -> assertThat(r.value().getProperties())
+                        .isEqualTo(Json.props("tokens", Json.num("12345678901234567890"))));
         assertThat(received).filteredOn(r -> r.key().equals("t-3")).singleElement()
-                .satisfies(r -> assertThat(JsonValues.toJson(r.value().getProperties())).isEqualTo("{\"tiny\":1e-7}"));
+                .satisfies(r -> assertThat(r.value().getProperties()).isEqualTo(Json.props("tiny", Json.num("1e-7"))));
     }
 
-    private static UsageEvent event(String transactionId, String properties) {
+    private static UsageEvent event(String transactionId, Map<String, JsonValue> properties) {
         return UsageEvent.newBuilder()
                 .setTransactionId(transactionId)
                 .setCustomerId("acme@example.com")
                 .setEventType("api_call")
                 .setTimestamp("2026-11-22T10:15:30Z")
-                .setProperties(JsonValues.parseObject(properties))
+                .setProperties(properties)
                 .build();
     }
 }

@@ -3,7 +3,7 @@ package io.meterflow.benchmark;
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.schemas.AliasBinding;
-import io.meterflow.topics.TopicProvisioner.TopicSpec;
+import io.meterflow.runtime.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

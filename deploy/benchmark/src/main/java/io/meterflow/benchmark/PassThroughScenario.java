@@ -2,7 +2,7 @@ package io.meterflow.benchmark;
 
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
-import io.meterflow.topics.TopicProvisioner.TopicSpec;
+import io.meterflow.runtime.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import java.time.Duration;
 import java.util.LinkedHashMap;

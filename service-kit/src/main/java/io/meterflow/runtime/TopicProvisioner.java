@@ -1,4 +1,4 @@
-package io.meterflow.topics;
+package io.meterflow.runtime;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.meterflow.topics;
+package io.meterflow.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
