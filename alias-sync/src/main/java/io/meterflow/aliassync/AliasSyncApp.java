@@ -1,16 +1,15 @@
 package io.meterflow.aliassync;
 
-import io.meterflow.config.NeverSkipProductionExceptionHandler;
 import io.meterflow.config.StreamsAppConfig;
-import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.runtime.InternalTopics;
+import io.meterflow.runtime.StreamsApp;
+import io.meterflow.runtime.StreamsLifecycle;
 import io.meterflow.runtime.TopicLimits;
 import io.meterflow.runtime.TopicProvisioner;
 import io.meterflow.runtime.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,12 +19,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.streams.CloseOptions;
-import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,56 +30,47 @@ import org.slf4j.LoggerFactory;
  * topic is co-partitioned with {@code customer-changes}, and runs the topology. No static state: several instances
  * (or several apps) may live in one JVM, as the standalone launcher does.
  *
- * <p>An exception that escapes processing (not bad input, which becomes a rejection, but a bug or a broken cluster)
- * shuts the client down and leaves it in {@link KafkaStreams.State#ERROR}: production errors fail fast, and the
- * process around it decides whether to restart.
+ * <p>It starts and stops Kafka Streams through a {@link StreamsLifecycle}, as ingest-stream does: an exception that
+ * escapes processing (not bad input, which becomes a rejection, but a bug or a broken cluster) shuts the client down
+ * and leaves it in {@link KafkaStreams.State#ERROR}, and the process around it decides whether to restart.
  *
  * <p>The topics it creates take records up to {@code record.max.bytes}, its producer sends records up to that size,
  * and before it starts it refuses ({@link TopicLimits.TopicLimitException}) to run against an existing topic it writes
  * that takes less: such a topic would stop it on the first record that size, and again after every restart.
  */
-public final class AliasSyncApp implements AutoCloseable {
+public final class AliasSyncApp implements StreamsApp, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AliasSyncApp.class);
-    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    public static final String NAME = "alias-sync";
 
     private final AliasSyncConfig config;
     private final MeterRegistry registry;
     private final Topics topics;
-    private final CompletableFuture<KafkaStreams.State> terminated = new CompletableFuture<>();
-    private KafkaStreams streams;
-    private MeterflowMetrics.Binding streamsMetrics;
+    private final StreamsLifecycle lifecycle;
 
     public AliasSyncApp(AliasSyncConfig config, MeterRegistry registry) {
         this.config = config;
         this.registry = registry;
         this.topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
+        this.lifecycle = new StreamsLifecycle(NAME, registry);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
     }
 
     /** Creates missing topics and starts processing; returns once the streams client is starting. */
+    @Override
     public synchronized void start() {
-        if (streams != null) {
+        if (lifecycle.streams() != null) {
             throw new IllegalStateException("alias-sync is already started");
         }
         Properties properties = config.streams().streamsProperties();
         Topology topology = AliasSyncTopology.build(config, topics, registry);
         provisionTopics(properties, topology);
         LOG.info("alias-sync topology:\n{}", topology.describe());
-        NeverSkipProductionExceptionHandler.supplyMetrics(properties, registry);
-        KafkaStreams client = new KafkaStreams(topology, properties);
-        client.setUncaughtExceptionHandler(e -> {
-            LOG.error("alias-sync stream thread failed; shutting the client down", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        client.setStateListener((now, before) -> {
-            LOG.info("alias-sync state {} -> {}", before, now);
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                terminated.complete(now);
-            }
-        });
-        streams = client;
-        streamsMetrics = MeterflowMetrics.bindStreams("alias-sync", client, registry);
-        client.start();
+        lifecycle.start(topology, properties);
     }
 
     private void provisionTopics(Properties properties, Topology topology) {
@@ -134,18 +121,20 @@ public final class AliasSyncApp implements AutoCloseable {
     }
 
     /** The running streams client (for interactive queries); null before {@link #start()}. */
-    public synchronized KafkaStreams streams() {
-        return streams;
+    public KafkaStreams streams() {
+        return lifecycle.streams();
     }
 
     /** The client's state, {@link KafkaStreams.State#CREATED} before {@link #start()}. */
-    public synchronized KafkaStreams.State state() {
-        return streams == null ? KafkaStreams.State.CREATED : streams.state();
+    @Override
+    public KafkaStreams.State state() {
+        return lifecycle.state();
     }
 
     /** Completes with {@code ERROR} or {@code NOT_RUNNING} when the client has stopped, for whatever reason. */
+    @Override
     public CompletableFuture<KafkaStreams.State> terminated() {
-        return terminated;
+        return lifecycle.terminated();
     }
 
     public AliasSyncConfig config() {
@@ -156,19 +145,10 @@ public final class AliasSyncApp implements AutoCloseable {
         return topics;
     }
 
-    /**
-     * Stops processing and releases the client; waits up to 30 s for in-flight work to commit. The instance leaves
-     * the consumer group, so that its partitions move at once instead of after the session timeout: a restarted
-     * single instance resumes immediately.
-     */
-    public synchronized void stop() {
-        if (streams != null) {
-            if (!streams.close(CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
-                    .withTimeout(CLOSE_TIMEOUT))) {
-                LOG.warn("alias-sync did not stop within {}", CLOSE_TIMEOUT);
-            }
-            streamsMetrics.close();
-        }
+    /** Stops processing as {@link StreamsLifecycle#stop} does; waits up to 30 s for in-flight work to commit. */
+    @Override
+    public void stop() {
+        lifecycle.stop(StreamsLifecycle.CLOSE_TIMEOUT);
     }
 
     @Override

@@ -5,14 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
+import io.meterflow.runtime.CommandLine;
+import io.meterflow.runtime.Runner;
+import io.meterflow.runtime.TopicLimits;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerArchived;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.Rejection;
-import io.meterflow.runtime.TopicLimits;
 import io.meterflow.topics.Topics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,12 +65,13 @@ class AliasSyncAppIT {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final List<AutoCloseable> resources = new ArrayList<>();
     private AliasSyncApp app;
+    private Runner runner;
     private int changeCount;
 
     @AfterEach
     void closeEverything() throws Exception {
-        if (app != null) {
-            app.stop();
+        if (runner != null) {
+            runner.close();
         }
         for (AutoCloseable resource : resources) {
             resource.close();
@@ -90,9 +92,20 @@ class AliasSyncAppIT {
                 "topic.customer-changes-rejected=customer-changes-rejected-" + run,
                 "kafka.commit.interval.ms=100",
                 ""), StandardCharsets.UTF_8);
-        // The bootstrap servers come from the environment, as in a container.
-        AliasSyncApp started = AliasSyncMain.start(new String[] {"--config", config.toString()},
-                Map.of("METERFLOW_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), new SimpleMeterRegistry());
+        // As alias-sync's main runs it, with the bootstrap servers from the environment, as in a container.
+        runner = Runner.builder(CommandLine.settings(AliasSyncApp.NAME, new String[] {"--config", config.toString(),
+                        "--set", "http.port=0"}, Map.of("METERFLOW_BOOTSTRAP_SERVERS", kafka.bootstrapServers())))
+                .app(AliasSyncApp.NAME, AliasSyncService.definition())
+                .build();
+        assertThat(runner.unknownKeys()).isEmpty();
+        try {
+            runner.start();
+        } catch (RuntimeException e) {
+            runner.close();
+            runner = null;
+            throw e;
+        }
+        AliasSyncApp started = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (started.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
             sleep(50);
@@ -190,7 +203,7 @@ class AliasSyncAppIT {
                 .isEqualTo("beta");
 
         // Bindings are state: after a restart, alpha's claim of beta's alias is still refused.
-        app.stop();
+        runner.close();
         app = startApp(kafka);
         send(producer, topics, change("alpha", AliasSyncDriver.aliasesSet("alpha@example.com", "shared")));
         rejections.awaitRecords(list -> list.size() >= 4);

@@ -78,13 +78,4 @@ class AliasSyncConfigTest {
         assertThatThrownBy(() -> AliasSyncConfig.from(Settings.of(Map.of("topic.customers", "bad name"))))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("topic.customers");
     }
-
-    @Test
-    void mainAcceptsOnlyAConfigFileArgument() {
-        assertThat(AliasSyncMain.configFile(new String[0])).isNull();
-        assertThat(AliasSyncMain.configFile(new String[] {"--config", "a.properties"})).isEqualTo(Path.of("a.properties"));
-        assertThat(AliasSyncMain.configFile(new String[] {"--config=b.properties"})).isEqualTo(Path.of("b.properties"));
-        assertThatThrownBy(() -> AliasSyncMain.configFile(new String[] {"--verbose"}))
-                .isInstanceOf(IllegalArgumentException.class);
-    }
 }

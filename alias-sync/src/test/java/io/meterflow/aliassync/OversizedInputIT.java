@@ -7,16 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterflow.aliassync.api.CustomerApi;
 import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
-import io.meterflow.http.HttpService;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
+import io.meterflow.runtime.Runner;
 import io.meterflow.schemas.CustomFieldsSet;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.topics.Topics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +29,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -75,12 +73,11 @@ class OversizedInputIT {
     private Instance instance;
     private int changes;
 
-    private record Instance(AliasSyncApp app, HttpService http, CustomerApi api) implements AutoCloseable {
+    /** alias-sync, run as its main runs it. */
+    private record Instance(AliasSyncApp app, Runner runner) implements AutoCloseable {
         @Override
         public void close() {
-            http.close();
-            api.close();
-            app.close();
+            runner.close();
         }
     }
 
@@ -95,7 +92,6 @@ class OversizedInputIT {
     }
 
     private Instance start(KafkaCluster kafka) throws InterruptedException {
-        HttpService http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 2 << 20, 4);
         Map<String, String> s = new HashMap<>();
         s.put("bootstrap.servers", kafka.bootstrapServers());
         s.put("application.id", "alias-sync-oversized-" + run);
@@ -106,17 +102,18 @@ class OversizedInputIT {
             s.put("topic." + topic, topic + "-" + run);
         }
         s.put("kafka.commit.interval.ms", "100");
-        s.put(HttpConfig.APPLICATION_SERVER, "127.0.0.1:" + http.port());
-        AliasSyncApp app = new AliasSyncApp(AliasSyncConfig.from(Settings.of(s)), new SimpleMeterRegistry());
-        CustomerApi api = CustomerApi.install(http, app, Set.of(TOKEN), Duration.ofSeconds(60));
-        app.start();
-        http.start();
+        s.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.API_TOKENS, TOKEN,
+                HttpConfig.MAX_BODY_BYTES, String.valueOf(2 << 20), CustomerApi.WRITE_TIMEOUT, "60s"));
+        Runner runner = Runner.builder(Settings.of(s)).app(AliasSyncApp.NAME, AliasSyncService.definition()).build();
+        assertThat(runner.unknownKeys()).isEmpty();
+        runner.start();
+        AliasSyncApp app = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (app.state() != KafkaStreams.State.RUNNING && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
-        return new Instance(app, http, api);
+        return new Instance(app, runner);
     }
 
     @Test
@@ -251,14 +248,14 @@ class OversizedInputIT {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(instance.http().baseUrl() + path))
+        return client.send(HttpRequest.newBuilder(URI.create(instance.runner().httpBaseUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(90)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(instance.http().baseUrl() + path))
+        return client.send(HttpRequest.newBuilder(URI.create(instance.runner().httpBaseUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(90)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -1,63 +1,67 @@
 package io.meterflow.ingest;
 
-import io.meterflow.config.NeverSkipProductionExceptionHandler;
 import io.meterflow.ingest.emit.RecordBudget;
 import io.meterflow.ingest.query.EventStatusQuery;
-import io.meterflow.observability.MeterflowMetrics;
 import io.meterflow.runtime.InternalTopics;
+import io.meterflow.runtime.StreamsApp;
+import io.meterflow.runtime.StreamsLifecycle;
 import io.meterflow.runtime.TopicLimits;
 import io.meterflow.topics.TopicNames;
 import io.meterflow.runtime.TopicProvisioner;
 import io.meterflow.runtime.TopicProvisioner.TopicSpec;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The ingest-stream service: creates the topics it needs (usage-events, usage-resolved, usage-rejected,
  * usage-expired, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
- * topology for it and runs it. Kafka Streams creates its own repartition and changelog topics. An unexpected error
- * in a stream thread stops the whole client ({@link KafkaStreams.State#ERROR}): errors in data are handled as data,
- * anything else is a bug or an outage that must be seen. One instance starts once; no static state, so several can
- * share a JVM.
+ * topology for it and runs it through a {@link StreamsLifecycle}, which starts and stops it as it does alias-sync (an
+ * unexpected error in a stream thread stops the whole client; errors in data are handled as data). Kafka Streams
+ * creates its own repartition and changelog topics. One instance starts once; no static state, so several can share a
+ * JVM.
  *
  * <p>Before it starts, it checks that every existing topic it writes (its outputs, usage-events for the ingest API,
  * its changelogs and repartition topics) takes its largest record ({@link RecordBudget#largestRecord}) and refuses to
  * start, with a {@link TopicLimits.TopicLimitException} naming the topic, its limit and the setting to change, when
  * one does not: such a topic would stop the app on the first large record, and again after every restart.
  */
-public final class IngestApp implements AutoCloseable {
+public final class IngestApp implements StreamsApp, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
+    public static final String NAME = "ingest-stream";
 
     private final IngestConfig config;
     private final MeterRegistry meterRegistry;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile KafkaStreams streams;
+    private final StreamsLifecycle lifecycle;
     private volatile IngestConfig effectiveConfig;
-    private MeterflowMetrics.Binding streamsMetrics;
 
     public IngestApp(IngestConfig config, MeterRegistry meterRegistry) {
         this.config = config;
         this.meterRegistry = meterRegistry;
+        this.lifecycle = new StreamsLifecycle(NAME, meterRegistry);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
     }
 
     /** Provisions topics and starts processing; returns once Kafka Streams is starting (not yet RUNNING). */
+    @Override
     public synchronized void start() {
-        if (streams != null) {
+        if (lifecycle.streams() != null) {
             throw new IllegalStateException("ingest-stream was already started");
         }
         Properties props = config.streams().streamsProperties();
@@ -87,23 +91,9 @@ public final class IngestApp implements AutoCloseable {
             topology = IngestTopology.build(effectiveConfig, topics, meterRegistry);
             TopicLimits.check(admin, writtenTopics(names, applicationId, topology), IngestConfig.MAX_EVENT_BYTES);
         }
-        NeverSkipProductionExceptionHandler.supplyMetrics(props, meterRegistry);
-        KafkaStreams kafkaStreams = new KafkaStreams(topology, props);
-        kafkaStreams.setUncaughtExceptionHandler(e -> {
-            LOG.error("ingest-stream stopped by an unexpected error in a stream thread", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        kafkaStreams.setStateListener((now, before) -> {
-            LOG.info("ingest-stream {} -> {}", before, now);
-            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
-                stopped.countDown();
-            }
-        });
-        streamsMetrics = MeterflowMetrics.bindStreams("ingest-stream", kafkaStreams, meterRegistry);
-        streams = kafkaStreams;
         LOG.info("Starting ingest-stream {} on {} partitions of {}", applicationId, effectiveConfig.usagePartitions(),
                 names.usageEvents());
-        kafkaStreams.start();
+        lifecycle.start(topology, props);
     }
 
     /**
@@ -120,20 +110,10 @@ public final class IngestApp implements AutoCloseable {
         return largest;
     }
 
-    /** Stops processing, waiting up to {@code timeout} for a clean close (commits, state flushed). */
-    public synchronized void stop(Duration timeout) {
-        KafkaStreams s = streams;
-        if (s != null) {
-            s.close(timeout);
-            if (streamsMetrics != null) {
-                streamsMetrics.close();
-            }
-        }
-        stopped.countDown();
-    }
-
+    /** Stops processing as {@link StreamsLifecycle#stop} does; waits up to 30 s for in-flight work to commit. */
+    @Override
     public void stop() {
-        stop(Duration.ofSeconds(30));
+        lifecycle.stop(StreamsLifecycle.CLOSE_TIMEOUT);
     }
 
     @Override
@@ -141,14 +121,14 @@ public final class IngestApp implements AutoCloseable {
         stop();
     }
 
-    /** Blocks until the app has stopped (closed, or failed). */
-    public void awaitStopped() throws InterruptedException {
-        stopped.await();
+    @Override
+    public CompletableFuture<KafkaStreams.State> terminated() {
+        return lifecycle.terminated();
     }
 
+    @Override
     public KafkaStreams.State state() {
-        KafkaStreams s = streams;
-        return s == null ? KafkaStreams.State.CREATED : s.state();
+        return lifecycle.state();
     }
 
     public boolean isRunning() {
@@ -162,7 +142,7 @@ public final class IngestApp implements AutoCloseable {
 
     /** Event search on this instance's state (available once started). */
     public EventStatusQuery eventStatus() {
-        KafkaStreams s = streams;
+        KafkaStreams s = lifecycle.streams();
         if (s == null) {
             throw new IllegalStateException("ingest-stream is not started");
         }
@@ -171,6 +151,6 @@ public final class IngestApp implements AutoCloseable {
 
     /** The Kafka Streams client (health checks, metadata); null before {@link #start()}. */
     public KafkaStreams streams() {
-        return streams;
+        return lifecycle.streams();
     }
 }

@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncConfig;
+import io.meterflow.aliassync.AliasSyncService;
 import io.meterflow.aliassync.api.CustomerApi;
+import io.meterflow.aliassync.api.CustomerStoreQuery;
 import io.meterflow.config.Settings;
-import io.meterflow.http.ApiDocument;
 import io.meterflow.http.HttpConfig;
-import io.meterflow.http.HttpService;
-import io.meterflow.ingest.api.UsageApi;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.meterflow.runtime.Runner;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +22,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,51 +49,40 @@ class HttpApiIT {
     static IntegrationSupport it;
     static AliasSyncApp aliasSync;
     static IngestApp ingest;
-    static HttpService http;
-    static CustomerApi customerApi;
-    static UsageApi usageApi;
+    static Runner runner;
     static ApiClient api;
 
     @BeforeAll
     static void start(KafkaCluster kafka) throws Exception {
         it = new IntegrationSupport(kafka);
         Path tmp = Files.createTempDirectory("http-api-it");
-        http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 64 * 1024, 8);
-        Map<String, String> ingestSettings = new HashMap<>(it.settings(tmp.resolve("ingest")));
-        ingestSettings.put(HttpConfig.APPLICATION_SERVER, "127.0.0.1:" + http.port());
-        Map<String, String> aliasSettings = new HashMap<>(it.settings(tmp.resolve("alias-sync")));
-        aliasSettings.put("application.id", "alias-sync-" + it.applicationId);
-        aliasSettings.put(HttpConfig.APPLICATION_SERVER, "127.0.0.1:" + http.port());
-        aliasSync = new AliasSyncApp(AliasSyncConfig.from(Settings.of(aliasSettings)), new SimpleMeterRegistry());
-        ingest = new IngestApp(IngestConfig.from(Settings.of(ingestSettings)), new SimpleMeterRegistry());
-        customerApi = CustomerApi.install(http, aliasSync, Set.of(TOKEN), Duration.ofSeconds(30));
-        usageApi = UsageApi.install(http, ingest, Set.of(TOKEN), id -> customerApi.query().name(id));
-        ApiDocument.install(http);
-        aliasSync.start();
-        ingest.start();
-        http.start();
+        // Both apps behind one HTTP port, as the standalone launcher runs them: alias-sync.* keys are its own.
+        Map<String, String> settings = new HashMap<>(it.settings(tmp.resolve("ingest")));
+        settings.put("alias-sync.application.id", "alias-sync-" + it.applicationId);
+        settings.put("alias-sync.state.dir", tmp.resolve("alias-sync").toString());
+        settings.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.API_TOKENS, TOKEN,
+                HttpConfig.MAX_BODY_BYTES, String.valueOf(64 * 1024), HttpConfig.MAX_CONCURRENT_REQUESTS, "8",
+                CustomerApi.WRITE_TIMEOUT, "30s"));
+        AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
+        runner = Runner.builder(Settings.of(settings))
+                .appSettings((app, given) -> given.forApp(app, Map.of()))
+                .app(AliasSyncApp.NAME, AliasSyncService.definition(customers::set))
+                .app(IngestApp.NAME, IngestService.definition(id -> customers.get().name(id)))
+                .build();
+        assertThat(runner.unknownKeys()).isEmpty();
+        runner.start();
+        aliasSync = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
+        ingest = (IngestApp) runner.app(IngestApp.NAME);
         IntegrationSupport.await("alias-sync to run", Duration.ofSeconds(60),
                 () -> aliasSync.state() == KafkaStreams.State.RUNNING);
         IntegrationSupport.awaitRunning(ingest);
-        api = new ApiClient(http.baseUrl(), TOKEN);
+        api = new ApiClient(runner.httpBaseUrl(), TOKEN);
     }
 
     @AfterAll
     static void stop() {
-        if (http != null) {
-            http.close();
-        }
-        if (usageApi != null) {
-            usageApi.close();
-        }
-        if (customerApi != null) {
-            customerApi.close();
-        }
-        if (ingest != null) {
-            ingest.close();
-        }
-        if (aliasSync != null) {
-            aliasSync.close();
+        if (runner != null) {
+            runner.close();
         }
         if (it != null) {
             it.close();
@@ -217,7 +204,7 @@ class HttpApiIT {
     void aBodyOverTheConfiguredSizeIs413() throws Exception {
         // The server answers before reading such a body, so a raw socket reads the answer (an HTTP client may fail
         // on the closed upload instead of showing it).
-        java.net.URI base = java.net.URI.create(http.baseUrl());
+        java.net.URI base = java.net.URI.create(runner.httpBaseUrl());
         try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
             String head = "POST /v1/ingest HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TOKEN
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + (70 * 1024) + "\r\n\r\n[";

@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
-import io.meterflow.http.HttpService;
-import io.meterflow.ingest.api.CustomerNames;
-import io.meterflow.ingest.api.UsageApi;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.meterflow.runtime.Runner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.state.HostInfo;
@@ -43,32 +39,34 @@ class UsageApiTwoInstanceIT {
     @TempDir
     Path tmp;
 
-    record Instance(IngestApp app, HttpService http, UsageApi api) implements AutoCloseable {
+    /** One ingest-stream instance, run as its main runs it. */
+    record Instance(Runner runner) implements AutoCloseable {
+        IngestApp app() {
+            return (IngestApp) runner.app(IngestApp.NAME);
+        }
+
         HostInfo host() {
-            return new HostInfo("127.0.0.1", http.port());
+            return new HostInfo("127.0.0.1", runner.httpPort());
         }
 
         ApiClient client() {
-            return new ApiClient(http.baseUrl(), TOKEN);
+            return new ApiClient(runner.httpBaseUrl(), TOKEN);
         }
 
         @Override
         public void close() {
-            http.close();
-            api.close();
-            app.close();
+            runner.close();
         }
     }
 
     Instance start(IntegrationSupport it, String name) {
-        HttpService http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 1 << 20, 4);
         Map<String, String> s = new HashMap<>(it.settings(tmp.resolve(name)));
-        s.put(HttpConfig.APPLICATION_SERVER, "127.0.0.1:" + http.port());
-        IngestApp app = new IngestApp(IngestConfig.from(Settings.of(s)), new SimpleMeterRegistry());
-        UsageApi api = UsageApi.install(http, app, Set.of(TOKEN), CustomerNames.none());
-        app.start();
-        http.start();
-        return new Instance(app, http, api);
+        s.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.ADVERTISED_HOST, "127.0.0.1",
+                HttpConfig.API_TOKENS, TOKEN));
+        Runner runner = Runner.builder(Settings.of(s)).app(IngestApp.NAME, IngestService.definition()).build();
+        assertThat(runner.unknownKeys()).isEmpty();
+        runner.start();
+        return new Instance(runner);
     }
 
     @Test

@@ -28,10 +28,25 @@ public final class Settings {
     public static final String ENV_PREFIX = "METERFLOW_";
 
     private final Map<String, String> values;
-    private final Set<String> read = ConcurrentHashMap.newKeySet();
+    /** For a view: the key the user gave for each key of the view that came from another (see {@link #forApp}). */
+    private final Map<String, String> origin;
+    /** The keys the user gave, shared by every view of them. */
+    private final Set<String> given;
+    /** The given keys some getter asked for, through this settings object or any view of it. */
+    private final Set<String> read;
 
     private Settings(Map<String, String> values) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.origin = Map.of();
+        this.given = this.values.keySet();
+        this.read = ConcurrentHashMap.newKeySet();
+    }
+
+    private Settings(Settings of, Map<String, String> values, Map<String, String> origin) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.origin = Map.copyOf(origin);
+        this.given = of.given;
+        this.read = of.read;
     }
 
     /** Settings from a map (tests, and code that already holds its settings). */
@@ -77,15 +92,61 @@ public final class Settings {
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
     }
 
+    /**
+     * The view one app of several in a process sees (the standalone launcher runs two): every key as given, with
+     * {@code <app>.<key>} overriding {@code <key>} for this app only, then {@code defaults} for keys still unset (what
+     * the launcher decides, such as the bootstrap servers of its embedded broker). Reading a key through the view
+     * counts as reading the key the user gave, so {@link #unreadKeys()} of these settings still reports exactly the
+     * keys no app used. Prefixed keys stay readable under their full name too, for apps whose own keys carry the
+     * prefix ({@code alias-sync.max.change.bytes}).
+     */
+    public Settings forApp(String app, Map<String, String> defaults) {
+        Map<String, String> view = new TreeMap<>(values);
+        Map<String, String> from = new LinkedHashMap<>(origin);
+        String prefix = app + ".";
+        values.forEach((key, value) -> {
+            // By environment name too: METERFLOW_INGEST_STREAM_X arrives as ingest.stream.x.
+            if (key.length() > prefix.length() && envName(key).startsWith(envName(prefix))) {
+                String unprefixed = key.substring(prefix.length());
+                view.put(unprefixed, value);
+                from.put(unprefixed, origin.getOrDefault(key, key));
+            }
+        });
+        defaults.forEach((key, value) -> {
+            if (!view.containsKey(key) && value != null) {
+                view.put(key, value);
+                from.put(key, key);
+            }
+        });
+        return new Settings(this, view, from);
+    }
+
+    /** These settings with {@code defaults} for keys still unset, sharing what is read with these. */
+    public Settings withDefaults(Map<String, String> defaults) {
+        Map<String, String> view = new TreeMap<>(values);
+        Map<String, String> from = new LinkedHashMap<>(origin);
+        defaults.forEach((key, value) -> {
+            if (!view.containsKey(key) && value != null) {
+                view.put(key, value);
+                from.put(key, key);
+            }
+        });
+        return new Settings(this, view, from);
+    }
+
+    private void markRead(String key) {
+        read.add(origin.getOrDefault(key, key));
+    }
+
     private String raw(String key) {
-        read.add(key);
+        markRead(key);
         String value = values.get(key);
         if (value == null) {
             // Keys given through the environment arrive with dots for every underscore; match them by env name.
             String env = envName(key);
             for (Map.Entry<String, String> e : values.entrySet()) {
                 if (envName(e.getKey()).equals(env)) {
-                    read.add(e.getKey());
+                    markRead(e.getKey());
                     return e.getValue();
                 }
             }
@@ -222,16 +283,19 @@ public final class Settings {
         Map<String, String> out = new TreeMap<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                read.add(k);
+                markRead(k);
                 out.put(k.substring(prefix.length()), v);
             }
         });
         return out;
     }
 
-    /** Keys that were set but that no getter asked for: likely typos, worth a warning at start-up. */
+    /**
+     * Keys the user gave that no getter asked for, through these settings or any view of them: likely typos, worth a
+     * warning at start-up. Keys a view added as defaults are not the user's and never reported.
+     */
     public Set<String> unreadKeys() {
-        Set<String> unread = new java.util.TreeSet<>(values.keySet());
+        Set<String> unread = new java.util.TreeSet<>(given);
         unread.removeAll(read);
         return unread;
     }

@@ -79,11 +79,8 @@ public record HttpConfig(String host, int port, Set<String> apiTokens, HttpLimit
      * a key another instance holds can be forwarded there.
      */
     public static Settings withApplicationServer(Settings settings, HttpService bound) {
-        if (settings.has(APPLICATION_SERVER)) {
-            return settings;
-        }
-        java.util.Map<String, String> values = new java.util.HashMap<>(settings.asMap());
-        values.put(APPLICATION_SERVER, settings.string(ADVERTISED_HOST, "localhost") + ":" + bound.port());
-        return Settings.of(values);
+        // A view, not a copy: what the app reads from it still counts against the typo warning of the original.
+        return settings.withDefaults(java.util.Map.of(APPLICATION_SERVER,
+                settings.string(ADVERTISED_HOST, "localhost") + ":" + bound.port()));
     }
 }

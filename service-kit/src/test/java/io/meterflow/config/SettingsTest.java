@@ -196,4 +196,43 @@ class SettingsTest {
 
         assertThat(settings.unreadKeys()).containsExactly("topic.partitons");
     }
+
+    @Test
+    void anAppsViewTakesItsPrefixedKeysFirstAndCountsWhatItReadsAgainstTheKeysGiven() {
+        Settings given = Settings.of(Map.of("pending.horizon", "5d", "ingest-stream.pending.horizon", "2d",
+                "alias-sync.max.change.bytes", "4096", "topic.partitons", "3"));
+        Settings ingest = given.forApp("ingest-stream", Map.of("state.dir", "/launcher/state"));
+        Settings aliasSync = given.forApp("alias-sync", Map.of());
+
+        assertThat(ingest.duration("pending.horizon", Duration.ZERO)).isEqualTo(Duration.ofDays(2));
+        assertThat(ingest.string("state.dir", "")).isEqualTo("/launcher/state");
+        // A key that carries the app's name as its own prefix stays readable under its full name.
+        assertThat(aliasSync.intValue("alias-sync.max.change.bytes", 0, 0, 1 << 20)).isEqualTo(4096);
+
+        // Read through the view, the prefixed key counts as read; the plain key (shadowed) and the typo do not, and
+        // the launcher's own default was never the user's.
+        assertThat(given.unreadKeys()).containsExactly("pending.horizon", "topic.partitons");
+        assertThat(aliasSync.duration("pending.horizon", Duration.ZERO)).isEqualTo(Duration.ofDays(5));
+        assertThat(given.unreadKeys()).containsExactly("topic.partitons");
+    }
+
+    @Test
+    void anAppsViewFindsItsPrefixedKeysGivenThroughTheEnvironment() {
+        Settings given = Settings.load(null, Map.of("METERFLOW_INGEST_STREAM_PENDING_HORIZON", "2d"), Map.of());
+        Settings ingest = given.forApp("ingest-stream", Map.of());
+
+        assertThat(ingest.duration("pending.horizon", Duration.ZERO)).isEqualTo(Duration.ofDays(2));
+        assertThat(given.unreadKeys()).isEmpty();
+    }
+
+    @Test
+    void defaultsFillOnlyUnsetKeysAndWhatIsReadThroughThemStillCounts() {
+        Settings given = Settings.of(Map.of("http.port", "9000"));
+        Settings withDefaults = given.withDefaults(Map.of("http.port", "1", "kafka.application.server", "h:1"));
+
+        assertThat(withDefaults.intValue("http.port", 0, 0, 65_535)).isEqualTo(9000);
+        assertThat(withDefaults.string("kafka.application.server", "")).isEqualTo("h:1");
+        assertThat(given.unreadKeys()).isEmpty();
+        assertThat(withDefaults.unreadKeys()).isEmpty();
+    }
 }

@@ -122,6 +122,11 @@ public final class CustomerApi implements AutoCloseable {
         return api;
     }
 
+    /** How long a write waits to be applied before answering 503 ({@value #WRITE_TIMEOUT}). */
+    public Duration writeTimeout() {
+        return writeTimeout;
+    }
+
     /** Reads of alias-sync's state, for other parts of the same process (e.g. customer names in event search). */
     public CustomerStoreQuery query() {
         return query;

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncConfig;
+import io.meterflow.aliassync.AliasSyncService;
 import io.meterflow.aliassync.AliasSyncTopology;
 import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
-import io.meterflow.http.HttpService;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.meterflow.runtime.Runner;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.Serdes;
@@ -51,21 +49,23 @@ class CustomerApiTwoInstanceIT {
 
     final HttpClient client = HttpClient.newHttpClient();
 
-    record Instance(AliasSyncApp app, HttpService http, CustomerApi api) implements AutoCloseable {
+    /** One alias-sync instance, run as its main runs it. */
+    record Instance(Runner runner) implements AutoCloseable {
+        AliasSyncApp app() {
+            return (AliasSyncApp) runner.app(AliasSyncApp.NAME);
+        }
+
         HostInfo host() {
-            return new HostInfo("127.0.0.1", http.port());
+            return new HostInfo("127.0.0.1", runner.httpPort());
         }
 
         @Override
         public void close() {
-            http.close();
-            api.close();
-            app.close();
+            runner.close();
         }
     }
 
     Instance start(KafkaCluster kafka, String run, String name) {
-        HttpService http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 1 << 20, 4);
         Map<String, String> s = new HashMap<>();
         s.put("bootstrap.servers", kafka.bootstrapServers());
         s.put("application.id", "alias-sync-2i-" + run);
@@ -76,12 +76,12 @@ class CustomerApiTwoInstanceIT {
             s.put("topic." + topic, topic + "-" + run);
         }
         s.put("kafka.commit.interval.ms", "100");
-        s.put(HttpConfig.APPLICATION_SERVER, "127.0.0.1:" + http.port());
-        AliasSyncApp app = new AliasSyncApp(AliasSyncConfig.from(Settings.of(s)), new SimpleMeterRegistry());
-        CustomerApi api = CustomerApi.install(http, app, Set.of(TOKEN), Duration.ofSeconds(30));
-        app.start();
-        http.start();
-        return new Instance(app, http, api);
+        s.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.ADVERTISED_HOST, "127.0.0.1",
+                HttpConfig.API_TOKENS, TOKEN, CustomerApi.WRITE_TIMEOUT, "30s"));
+        Runner runner = Runner.builder(Settings.of(s)).app(AliasSyncApp.NAME, AliasSyncService.definition()).build();
+        assertThat(runner.unknownKeys()).isEmpty();
+        runner.start();
+        return new Instance(runner);
     }
 
     @Test
@@ -151,12 +151,12 @@ class CustomerApiTwoInstanceIT {
     }
 
     HttpResponse<String> get(Instance instance, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(instance.http().baseUrl() + path))
+        return client.send(HttpRequest.newBuilder(URI.create(instance.runner().httpBaseUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(40)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(Instance instance, String path, String body) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(instance.http().baseUrl() + path))
+        return client.send(HttpRequest.newBuilder(URI.create(instance.runner().httpBaseUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }

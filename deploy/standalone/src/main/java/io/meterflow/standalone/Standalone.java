@@ -1,56 +1,48 @@
 package io.meterflow.standalone;
 
 import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncConfig;
+import io.meterflow.aliassync.AliasSyncService;
+import io.meterflow.aliassync.api.CustomerStoreQuery;
 import io.meterflow.config.Settings;
 import io.meterflow.config.StreamsAppConfig;
-import io.meterflow.http.HealthAndMetrics;
-import io.meterflow.observability.MeterflowMetrics;
-import io.meterflow.http.HttpService;
-import io.meterflow.http.ApiDocument;
 import io.meterflow.http.HttpConfig;
-import io.meterflow.aliassync.api.CustomerApi;
-import io.meterflow.aliassync.api.CustomerStoreQuery;
-import io.meterflow.ingest.api.UsageApi;
 import io.meterflow.ingest.IngestApp;
-import io.meterflow.ingest.IngestConfig;
+import io.meterflow.ingest.IngestService;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
+import io.meterflow.runtime.Runner;
+import io.meterflow.runtime.Runner.StartupException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Meterflow in one process: the embedded broker (unless an external cluster is given), alias-sync, ingest-stream and
- * the HTTP endpoints, all keeping their data under one folder. Starting again on the same folder resumes where it
- * stopped: the broker's logs hold every topic and changelog, the Streams state directories are reused, and schema IDs
- * are derived from the schemas themselves (see {@code MockSchemaRegistry}), so nothing about them needs storing.
+ * the HTTP endpoints, all keeping their data under one folder, run by the same {@link Runner} as each app's own main.
+ * Starting again on the same folder resumes where it stopped: the broker's logs hold every topic and changelog, the
+ * Streams state directories are reused, and schema IDs are derived from the schemas themselves (see
+ * {@code MockSchemaRegistry}), so nothing about them needs storing.
  */
 public final class Standalone implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
     /** On two cores, four partitions give each app room to parallelise without idling on empty partitions. */
     static final int DEFAULT_PARTITIONS = 4;
-    static final String ALIAS_SYNC = "alias-sync";
-    static final String INGEST_STREAM = "ingest-stream";
+    static final String ALIAS_SYNC = AliasSyncApp.NAME;
+    static final String INGEST_STREAM = IngestApp.NAME;
 
     private final StandaloneOptions options;
-    private final PrometheusMeterRegistry meterRegistry = MeterflowMetrics.prometheusRegistry();
     private EmbeddedKafkaBroker broker;
-    private AliasSyncApp aliasSync;
-    private IngestApp ingest;
-    private HttpService http;
-    private CustomerApi customerApi;
-    private UsageApi usageApi;
+    private Runner runner;
     private String bootstrapServers;
 
     public Standalone(StandaloneOptions options) {
@@ -64,10 +56,42 @@ public final class Standalone implements AutoCloseable {
      */
     public synchronized void start(Duration readyTimeout) {
         prepareDataDir(options.dataDir());
-        // The HTTP port is bound first: it is the most likely to be taken, and failing on it costs nothing.
-        http = HttpService.bind(options.httpHost(), options.httpPort(), Set.copyOf(options.apiTokens()),
-                HttpConfig.from(options.settings(), options.httpHost()).limits());
-        HealthAndMetrics.install(http, this::health, meterRegistry::scrape);
+        runner = build();
+        runner.start();
+        runner.awaitRunning(readyTimeout);
+    }
+
+    /**
+     * Binds HTTP, starts the broker (unless external) and installs both apps, without starting them.
+     *
+     * @throws ConfigException if a setting is invalid, or {@code application.id} is given for both apps at once
+     */
+    Runner build() {
+        if (options.settings().has(StreamsAppConfig.APPLICATION_ID)) {
+            throw new ConfigException(StreamsAppConfig.APPLICATION_ID + " would give both apps one consumer group;"
+                    + " set " + ALIAS_SYNC + "." + StreamsAppConfig.APPLICATION_ID + " and " + INGEST_STREAM + "."
+                    + StreamsAppConfig.APPLICATION_ID + " instead");
+        }
+        HttpConfig given = HttpConfig.from(options.settings(), options.httpHost());
+        // One process: event search names customers from alias-sync's store directly, no HTTP hop.
+        AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
+        return Runner.builder(options.settings())
+                .http(new HttpConfig(given.host(), given.port(), Set.copyOf(options.apiTokens()), given.limits()))
+                .beforeApps(this::startBroker)
+                .appSettings((app, settings) -> settings.forApp(app, launcherDefaults(app)))
+                .healthPart("kafka", () -> broker == null || broker.isRunning() ? "RUNNING" : "NOT_RUNNING")
+                .app(ALIAS_SYNC, AliasSyncService.definition(customers::set))
+                .app(INGEST_STREAM, IngestService.definition(id -> {
+                    try {
+                        return customers.get().name(id);
+                    } catch (RuntimeException unavailable) {
+                        return Optional.empty();
+                    }
+                }))
+                .build();
+    }
+
+    private void startBroker() {
         if (options.externalKafka() == null) {
             broker = EmbeddedKafkaBroker.builder()
                     .dataDir(options.dataDir().resolve("kafka"))
@@ -78,66 +102,22 @@ public final class Standalone implements AutoCloseable {
         } else {
             bootstrapServers = options.externalKafka();
         }
-        aliasSync = new AliasSyncApp(AliasSyncConfig.from(appSettings(ALIAS_SYNC)), meterRegistry);
-        ingest = new IngestApp(IngestConfig.from(appSettings(INGEST_STREAM)), meterRegistry);
-        customerApi = CustomerApi.install(http, aliasSync, Set.copyOf(options.apiTokens()),
-                CustomerApi.DEFAULT_WRITE_TIMEOUT);
-        // One process: event search names customers from alias-sync's store directly, no HTTP hop.
-        CustomerStoreQuery customers = customerApi.query();
-        usageApi = UsageApi.install(http, ingest, Set.copyOf(options.apiTokens()), id -> {
-            try {
-                return customers.name(id);
-            } catch (RuntimeException unavailable) {
-                return java.util.Optional.empty();
-            }
-        });
-        ApiDocument.install(http);
-        aliasSync.start();
-        ingest.start();
-        http.start();
-        awaitRunning(readyTimeout);
+    }
+
+    /** What the launcher decides for an app unless the user set it: the cluster, a state folder, the partitions. */
+    private Map<String, String> launcherDefaults(String app) {
+        return Map.of(
+                StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers,
+                StreamsAppConfig.STATE_DIR, options.dataDir().resolve("state").resolve(app).toString(),
+                StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(DEFAULT_PARTITIONS));
     }
 
     /**
-     * The settings one app sees: everything given, then the app's own {@code <app>.*} keys, then what the launcher
-     * decides (bootstrap servers, a state folder under the data folder, the standalone partition default).
+     * The settings one app sees: everything given, with the app's own {@code <app>.*} keys overriding, then what the
+     * launcher decides (see {@link Settings#forApp}). Available once started.
      */
     Settings appSettings(String app) {
-        Map<String, String> values = new HashMap<>(options.settings().asMap());
-        // <app>.<key> sets <key> for that app only; the prefixed key stays too, for apps whose own keys carry it.
-        values.putAll(options.settings().withPrefix(app + "."));
-        values.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers);
-        values.putIfAbsent(StreamsAppConfig.STATE_DIR, options.dataDir().resolve("state").resolve(app).toString());
-        values.putIfAbsent(StreamsAppConfig.TOPIC_PARTITIONS, Integer.toString(DEFAULT_PARTITIONS));
-        // Interactive-query metadata names this process's one HTTP port (key-owner forwarding needs it).
-        if (http != null) {
-            values.putIfAbsent(HttpConfig.APPLICATION_SERVER, "localhost:" + http.port());
-        }
-        return Settings.of(values);
-    }
-
-    private void awaitRunning(Duration timeout) {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!(aliasSync.state() == KafkaStreams.State.RUNNING && ingest.state() == KafkaStreams.State.RUNNING)) {
-            for (Map.Entry<String, Supplier<KafkaStreams.State>> app : Map.<String, Supplier<KafkaStreams.State>>of(
-                    ALIAS_SYNC, aliasSync::state, INGEST_STREAM, ingest::state).entrySet()) {
-                KafkaStreams.State state = app.getValue().get();
-                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
-                    throw new StartupException(app.getKey() + " stopped while starting (state " + state
-                            + "); the log above says why");
-                }
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new StartupException("alias-sync (" + aliasSync.state() + ") and ingest-stream (" + ingest.state()
-                        + ") were not both RUNNING within " + timeout.toSeconds() + " s");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new StartupException("interrupted while waiting for the apps to start");
-            }
-        }
+        return options.settings().forApp(app, launcherDefaults(app));
     }
 
     static void prepareDataDir(Path dir) {
@@ -153,17 +133,16 @@ public final class Standalone implements AutoCloseable {
 
     /** The health of each part, for {@code /health/ready}. */
     Map<String, String> health() {
-        Map<String, String> parts = new java.util.LinkedHashMap<>();
-        if (options.externalKafka() == null) {
-            parts.put("kafka", broker != null && broker.isRunning() ? "RUNNING" : "NOT_RUNNING");
-        }
-        parts.put(ALIAS_SYNC, aliasSync == null ? "CREATED" : aliasSync.state().name());
-        parts.put(INGEST_STREAM, ingest == null ? "CREATED" : ingest.state().name());
-        return parts;
+        return runner.health();
+    }
+
+    /** The runner, once started: its apps, health and unknown keys. */
+    Runner runner() {
+        return runner;
     }
 
     public String httpBaseUrl() {
-        return http.baseUrl();
+        return runner.httpBaseUrl();
     }
 
     public String bootstrapServers() {
@@ -175,44 +154,23 @@ public final class Standalone implements AutoCloseable {
     }
 
     public PrometheusMeterRegistry meterRegistry() {
-        return meterRegistry;
+        return runner == null ? null : runner.meterRegistry();
     }
 
-    /**
-     * Stops the apps (committing their work), then the HTTP endpoints, then the broker. Idempotent. The endpoints stay
-     * up while the apps stop, so that {@code /health/ready} answers 503 during shutdown rather than nothing.
-     */
+    /** Blocks until an app stops on its own or everything is closed; that app's final state. */
+    KafkaStreams.State awaitTermination() throws InterruptedException {
+        return runner.awaitTermination();
+    }
+
+    /** Stops the apps and HTTP as the {@link Runner} does, then the broker. Idempotent. */
     @Override
     public synchronized void close() {
-        if (ingest != null) {
-            ingest.close();
-        }
-        if (aliasSync != null) {
-            aliasSync.close();
-        }
-        // HTTP stays up while the apps stop, so /health/ready answers 503 instead of refusing connections; the APIs'
-        // producers close once no request can reach them.
-        if (http != null) {
-            http.close();
-        }
-        if (usageApi != null) {
-            usageApi.close();
-        }
-        if (customerApi != null) {
-            customerApi.close();
+        if (runner != null) {
+            runner.close();
         }
         if (broker != null) {
             broker.close();
         }
         LOG.info("Meterflow stopped");
-    }
-
-    /** A start-up failure with a message meant for the user, printed without a stack trace. */
-    public static final class StartupException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        public StartupException(String message) {
-            super(message);
-        }
     }
 }

@@ -2,11 +2,13 @@ package io.meterflow.standalone;
 
 import io.meterflow.http.HttpService;
 import io.meterflow.kafka.embedded.EmbeddedKafkaException;
+import io.meterflow.runtime.Runner;
+import io.meterflow.runtime.TopicLimits;
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
 
 /**
  * {@code meterflow [run|demo] [options]}: see {@link StandaloneOptions#usage()}. Exits 0 after a clean stop, 2 on a
@@ -45,19 +47,17 @@ public final class StandaloneMain {
             return Demo.runAgainst(options, httpUrl.replaceAll("/+$", "") + "/metrics", out);
         }
         Standalone standalone = new Standalone(options);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            standalone.close();
-            stopped.countDown();
-        }, "meterflow-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(new Thread(standalone::close, "meterflow-shutdown"));
         try {
             standalone.start(READY_TIMEOUT);
-        } catch (Standalone.StartupException | HttpService.HttpBindException | EmbeddedKafkaException | ConfigException e) {
+        } catch (Runner.StartupException | HttpService.HttpBindException | EmbeddedKafkaException
+                | TopicLimits.TopicLimitException | ConfigException e) {
             err.println("meterflow: " + e.getMessage());
+            standalone.close();
             return e instanceof ConfigException ? 2 : 1;
         } catch (KafkaException e) {
             err.println("meterflow: Kafka: " + e.getMessage());
+            standalone.close();
             return 1;
         }
         if (options.tokenGenerated()) {
@@ -69,8 +69,14 @@ public final class StandaloneMain {
         if (options.command().equals("demo")) {
             return Demo.run(standalone, out);
         }
+        // Until Ctrl-C (the hook closes everything, and each app ends NOT_RUNNING), or an app fails on its own: then
+        // exit 1, as each app's main does, so that a supervisor restarts the process.
         try {
-            stopped.await();
+            if (standalone.awaitTermination() == KafkaStreams.State.ERROR) {
+                err.println("meterflow: an app stopped on an unexpected error; the log above says why");
+                standalone.close();
+                return 1;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
