@@ -9,6 +9,7 @@ import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.http.HttpError;
+import io.meterflow.http.Paging;
 import io.meterflow.http.HttpRequest;
 import io.meterflow.http.HttpResponse;
 import io.meterflow.http.HttpService;
@@ -25,7 +26,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -382,12 +382,9 @@ public final class CustomerApi implements AutoCloseable {
     }
 
     private HttpResponse list(HttpRequest request) {
-        int limit = limit(request.queryParam("limit"));
-        if (limit > MAX_PAGE) {
-            throw HttpError.badRequest("limit must be an integer from 1 to " + MAX_PAGE);
-        }
+        int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE);
         boolean archived = bool(request.queryParam("only_archived"), "only_archived");
-        String after = cursor(request.queryParam("next_page"));
+        String after = Paging.after(request.queryParam("next_page"));
         String alias = request.queryParam("ingest_alias");
         String ids = request.queryParam("customer_ids");
         List<CustomerJson.Held> candidates;
@@ -430,7 +427,7 @@ public final class CustomerApi implements AutoCloseable {
         List<CustomerJson.Held> page = more ? candidates.subList(0, limit) : candidates;
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("data", page.stream().map(CustomerJson.Held::detail).toList());
-        answer.put("next_page", more ? encodeCursor(page.get(page.size() - 1).id()) : null);
+        answer.put("next_page", more ? Paging.nextPage(page.get(page.size() - 1).id()) : null);
         return HttpResponse.json(200, answer);
     }
 
@@ -455,7 +452,9 @@ public final class CustomerApi implements AutoCloseable {
 
     private HttpResponse pageHere(HttpRequest request) {
         List<CustomerJson.Held> page = query.localPage(request.queryParam("after"),
-                bool(request.queryParam("only_archived"), "only_archived"), limit(request.queryParam("limit")) );
+                bool(request.queryParam("only_archived"), "only_archived"), 
+                // The page of one instance, asked for one more than a page to tell whether there is more.
+                Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE + 1));
         return HttpResponse.json(200, page.stream().map(CustomerJson.Held::internal).toList());
     }
 
@@ -618,21 +617,6 @@ public final class CustomerApi implements AutoCloseable {
         return config;
     }
 
-    private static int limit(String text) {
-        if (text == null) {
-            return DEFAULT_PAGE;
-        }
-        try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_PAGE + 1) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw HttpError.badRequest("limit must be an integer from 1 to " + MAX_PAGE);
-    }
-
     private static boolean bool(String text, String name) {
         if (text == null || text.isEmpty()) {
             return false;
@@ -641,21 +625,6 @@ public final class CustomerApi implements AutoCloseable {
             return Boolean.parseBoolean(text);
         }
         throw HttpError.badRequest(name + " must be true or false");
-    }
-
-    private static String cursor(String nextPage) {
-        if (nextPage == null || nextPage.isEmpty()) {
-            return null;
-        }
-        try {
-            return new String(Base64.getUrlDecoder().decode(nextPage), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw HttpError.badRequest("next_page is not a cursor this API gave out");
-        }
-    }
-
-    private static String encodeCursor(String lastId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(lastId.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

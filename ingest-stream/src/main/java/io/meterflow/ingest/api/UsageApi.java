@@ -2,6 +2,7 @@ package io.meterflow.ingest.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.http.HttpError;
+import io.meterflow.http.Paging;
 import io.meterflow.http.HttpRequest;
 import io.meterflow.http.HttpResponse;
 import io.meterflow.http.HttpService;
@@ -16,7 +17,6 @@ import io.meterflow.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,8 +135,8 @@ public final class UsageApi implements AutoCloseable {
 
     private HttpResponse pending(HttpRequest request) {
         String identifier = request.pathParam("identifier");
-        int limit = limit(request);
-        String after = cursor(request.queryParam("next_page"));
+        int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE);
+        String after = Paging.after(request.queryParam("next_page"));
         List<Map<String, Object>> items = new ArrayList<>();
         for (EventStatus status : query().pending(identifier, after, limit + 1)) {
             items.add(EventJson.item(status, names));
@@ -152,12 +152,12 @@ public final class UsageApi implements AutoCloseable {
         boolean more = items.size() > limit;
         List<Map<String, Object>> data = more ? items.subList(0, limit) : items;
         page.put("data", data);
-        page.put("next_page", more ? encodeCursor(text(data.get(data.size() - 1).get("transaction_id"))) : null);
+        page.put("next_page", more ? Paging.nextPage(text(data.get(data.size() - 1).get("transaction_id"))) : null);
         return HttpResponse.json(200, page);
     }
 
     private HttpResponse pendingHere(HttpRequest request) {
-        int limit = limit(request);
+        int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE);
         List<Object> items = new ArrayList<>();
         for (EventStatus status : query().pending(request.pathParam("identifier"), request.queryParam("after"),
                 limit)) {
@@ -204,37 +204,6 @@ public final class UsageApi implements AutoCloseable {
             list.add(id.asText());
         }
         return list;
-    }
-
-    static int limit(HttpRequest request) {
-        String text = request.queryParam("limit");
-        if (text == null) {
-            return DEFAULT_PAGE;
-        }
-        try {
-            int limit = Integer.parseInt(text);
-            if (limit >= 1 && limit <= MAX_PAGE) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw HttpError.badRequest("limit must be an integer from 1 to " + MAX_PAGE);
-    }
-
-    private static String cursor(String nextPage) {
-        if (nextPage == null || nextPage.isEmpty()) {
-            return null;
-        }
-        try {
-            return new String(Base64.getUrlDecoder().decode(nextPage), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw HttpError.badRequest("next_page is not a cursor this API gave out");
-        }
-    }
-
-    private static String encodeCursor(String last) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String text(Object value) {
