@@ -18,7 +18,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Raw settings, layered: a properties file, then environment variables, then explicit overrides (command-line
- * flags). Each key {@code a.b-c} may be set from the environment as {@code METERFLOW_A_B_C}. Typed getters
+ * flags). Each key {@code a.b-c} may be set from the environment as {@code METERFLOW_A_B_C}, or read from a file
+ * named by {@code METERFLOW_A_B_C_FILE} (secrets mounted into a container). Typed getters
  * validate and fail with a {@link ConfigException} that names the key, so a bad setting stops start-up with a
  * message rather than a stack trace from deep inside Kafka.
  */
@@ -26,6 +27,8 @@ public final class Settings {
 
     /** Prefix of environment variables that set keys. */
     public static final String ENV_PREFIX = "METERFLOW_";
+    /** Suffix of an environment variable that names a file holding the value ({@code METERFLOW_API_TOKENS_FILE}). */
+    public static final String FILE_SUFFIX = "_FILE";
 
     private final Map<String, String> values;
     /** For a view: the key the user gave for each key of the view that came from another (see {@link #forApp}). */
@@ -73,18 +76,42 @@ public final class Settings {
             }
             properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k).strip()));
         }
-        env.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-                String suffix = name.substring(ENV_PREFIX.length());
-                // An environment variable overrides the file's key that maps to it, whatever its punctuation.
-                String key = merged.keySet().stream().filter(k -> envName(k).equals(name)).findFirst()
-                        .orElse(suffix.toLowerCase(Locale.ROOT).replace('_', '.'));
-                merged.put(key, value.strip());
+        env.forEach((variable, given) -> {
+            if (!variable.startsWith(ENV_PREFIX) || variable.length() <= ENV_PREFIX.length()) {
+                return;
             }
+            String name = variable;
+            String value = given;
+            // METERFLOW_<KEY>_FILE=/path sets <key> to the file's content: how containers take secrets.
+            if (variable.endsWith(FILE_SUFFIX) && variable.length() > ENV_PREFIX.length() + FILE_SUFFIX.length()) {
+                name = variable.substring(0, variable.length() - FILE_SUFFIX.length());
+                if (env.containsKey(name)) {
+                    throw new ConfigException("Both " + name + " and " + variable + " are set; set only one");
+                }
+                value = secretFile(variable, given);
+            }
+            String envName = name;
+            // An environment variable overrides the file's key that maps to it, whatever its punctuation.
+            String key = merged.keySet().stream().filter(k -> envName(k).equals(envName)).findFirst()
+                    .orElse(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'));
+            merged.put(key, value.strip());
         });
         overrides.forEach((key, value) -> merged.put(key, value == null ? null : value.strip()));
         merged.values().removeIf(java.util.Objects::isNull);
         return new Settings(merged);
+    }
+
+    /**
+     * The content of the file a {@code METERFLOW_<KEY>_FILE} variable names, without a final line break.
+     *
+     * @throws ConfigException naming the variable and the file (never the content) if it cannot be read
+     */
+    private static String secretFile(String variable, String path) {
+        try {
+            return Files.readString(Path.of(path.strip()), java.nio.charset.StandardCharsets.UTF_8).strip();
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException(variable + " names " + path + ", which could not be read: " + e.getMessage());
+        }
     }
 
     /** The environment variable that sets {@code key}. */

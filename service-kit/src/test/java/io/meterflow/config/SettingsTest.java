@@ -235,4 +235,27 @@ class SettingsTest {
         assertThat(given.unreadKeys()).isEmpty();
         assertThat(withDefaults.unreadKeys()).isEmpty();
     }
+
+    @Test
+    void aVariableEndingInFileSetsItsKeyToTheFilesContent() throws IOException {
+        Path secret = dir.resolve("tokens");
+        Files.writeString(secret, "token-from-a-secret-0123456789\n");
+        Settings settings = Settings.load(file("api.tokens=from-the-file-0123456789\n"),
+                Map.of("METERFLOW_API_TOKENS_FILE", secret.toString()), Map.of());
+
+        assertThat(settings.string("api.tokens", "")).isEqualTo("token-from-a-secret-0123456789");
+        assertThat(settings.unreadKeys()).isEmpty();
+    }
+
+    @Test
+    void anUnreadableSecretFileOrTheSameKeyTwiceIsAnErrorThatNamesTheVariableNotAValue() {
+        assertThatThrownBy(() -> Settings.load(null, Map.of("METERFLOW_API_TOKENS_FILE",
+                dir.resolve("missing").toString()), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("METERFLOW_API_TOKENS_FILE")
+                .hasMessageContaining("missing");
+        assertThatThrownBy(() -> Settings.load(null, Map.of("METERFLOW_API_TOKENS_FILE", "/x",
+                "METERFLOW_API_TOKENS", "secret-value-0123456789"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("METERFLOW_API_TOKENS")
+                .hasMessageNotContaining("secret-value");
+    }
 }
