@@ -139,13 +139,7 @@ public final class Settings {
                 from.put(unprefixed, origin.getOrDefault(key, key));
             }
         });
-        defaults.forEach((key, value) -> {
-            if (!view.containsKey(key) && value != null) {
-                view.put(key, value);
-                from.put(key, key);
-            }
-        });
-        return new Settings(this, view, from);
+        return new Settings(this, view, from).withDefaults(defaults);
     }
 
     /** These settings with {@code defaults} for keys still unset, sharing what is read with these. */
