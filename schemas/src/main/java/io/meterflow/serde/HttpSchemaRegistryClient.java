@@ -133,6 +133,31 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return raced != null ? raced : schema;
     }
 
+    /**
+     * Sets a subject's mode ({@code PUT /mode/{subject}}): {@code IMPORT} lets schemas be registered under IDs the
+     * caller chooses ({@link #importSchema}); {@code READWRITE} is the ordinary mode.
+     */
+    void setMode(String subject, String mode) {
+        ObjectNode body = JSON.createObjectNode().put("mode", mode);
+        send("mode/" + URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20"), "PUT", body.toString());
+    }
+
+    /**
+     * Registers {@code schema} under {@code subject} with the given ID ({@code POST /subjects/{subject}/versions}
+     * with {@code id}), which a registry accepts only while the subject is in {@code IMPORT} mode.
+     */
+    void importSchema(String subject, Schema schema, int id) {
+        ObjectNode body = JSON.createObjectNode().put("schema", schema.toString()).put("id", id);
+        JsonNode response = send(subjectPath(subject) + "/versions", "POST", body.toString());
+        JsonNode assigned = response.get("id");
+        if (assigned == null || !assigned.canConvertToInt() || assigned.intValue() != id) {
+            throw new SchemaRegistryException("Schema registry answered the import of schema ID " + id + " under subject '"
+                    + subject + "' with another ID: " + response);
+        }
+        idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>()).put(schema, id);
+        schemasById.putIfAbsent(id, schema);
+    }
+
     private JsonNode send(String path, String method, String body) {
         List<SchemaRegistryException> failures = new ArrayList<>();
         for (URI base : baseUris) {

@@ -33,9 +33,39 @@ public final class SerdeConfig {
 
     /**
      * The registry client for these settings. HTTP clients are shared per URL and credentials, so every serde of a
-     * process hits the registry once per schema.
+     * process hits the registry once per schema. An HTTP client falls back to the built-in schemas for IDs the
+     * registry does not have that the in-process registry gave them ({@link BuiltInSchemaFallback}), so records
+     * written with {@code mock://} stay readable after a move to a real registry.
      */
     public static SchemaRegistryClient registry(Map<String, ?> configs) {
+        String url = validatedUrl(configs);
+        Duration timeout = Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L));
+        if (url.startsWith(MOCK_PREFIX)) {
+            return MockSchemaRegistry.forScope(url.substring(MOCK_PREFIX.length()));
+        }
+        List<String> urls = httpUrls(url);
+        String userInfo = userInfo(configs);
+        String cacheKey = url + '\n' + userInfo + '\n' + timeout.toMillis();
+        return HTTP_CLIENTS.computeIfAbsent(cacheKey,
+                k -> new BuiltInSchemaFallback(new HttpSchemaRegistryClient(urls, userInfo, timeout)));
+    }
+
+    /**
+     * A client for the Confluent-compatible registry these settings name, without the fallback to built-in schemas
+     * and not shared: for tools that must see exactly what the registry holds. Refuses {@code mock://}.
+     */
+    static HttpSchemaRegistryClient httpRegistry(Map<String, ?> configs) {
+        String url = validatedUrl(configs);
+        if (url.startsWith(MOCK_PREFIX)) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, url,
+                    "expected the http(s):// URL of a Confluent-compatible registry");
+        }
+        return new HttpSchemaRegistryClient(httpUrls(url), userInfo(configs),
+                Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L)));
+    }
+
+    /** Checks every serde key and returns the registry URL. */
+    private static String validatedUrl(Map<String, ?> configs) {
         Object raw = configs.get(SCHEMA_REGISTRY_URL);
         if (raw == null || raw.toString().isBlank()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL + " is required (an http(s):// registry URL or mock://scope)");
@@ -46,16 +76,21 @@ public final class SerdeConfig {
         if (source != null && !source.toString().isBlank() && !"USER_INFO".equals(source.toString().strip())) {
             throw new ConfigException(BASIC_AUTH_CREDENTIALS_SOURCE, source, "only USER_INFO is supported");
         }
-        Duration timeout = Duration.ofMillis(longValue(configs, REQUEST_TIMEOUT_MS, 10_000L));
+        longValue(configs, REQUEST_TIMEOUT_MS, 10_000L);
         autoRegister(configs);
         String url = raw.toString().strip();
-        if (url.startsWith(MOCK_PREFIX)) {
-            String scope = url.substring(MOCK_PREFIX.length());
-            if (scope.isEmpty()) {
-                throw new ConfigException(SCHEMA_REGISTRY_URL, url, "mock:// needs a scope name, e.g. mock://meterflow");
-            }
-            return MockSchemaRegistry.forScope(scope);
+        if (url.equals(MOCK_PREFIX)) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, url, "mock:// needs a scope name, e.g. mock://meterflow");
         }
+        return url;
+    }
+
+    private static String userInfo(Map<String, ?> configs) {
+        Object userInfo = configs.get(BASIC_AUTH_USER_INFO);
+        return userInfo == null ? null : userInfo.toString();
+    }
+
+    private static List<String> httpUrls(String url) {
         List<String> urls = Arrays.stream(url.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         for (String u : urls) {
             if (!u.startsWith("http://") && !u.startsWith("https://")) {
@@ -73,10 +108,7 @@ public final class SerdeConfig {
         if (urls.isEmpty()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL, url, "expected http(s)://host:port or mock://scope");
         }
-        Object userInfo = configs.get(BASIC_AUTH_USER_INFO);
-        String userInfoText = userInfo == null ? null : userInfo.toString();
-        String cacheKey = url + '\n' + userInfoText + '\n' + timeout.toMillis();
-        return HTTP_CLIENTS.computeIfAbsent(cacheKey, k -> new HttpSchemaRegistryClient(urls, userInfoText, timeout));
+        return urls;
     }
 
     static boolean autoRegister(Map<String, ?> configs) {

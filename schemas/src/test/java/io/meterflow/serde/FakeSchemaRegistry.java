@@ -25,7 +25,10 @@ import org.apache.avro.Schema;
 /**
  * The part of Confluent Schema Registry's REST API the HTTP client uses, on the JDK's HTTP server: register
  * ({@code POST /subjects/{s}/versions}), look up ({@code POST /subjects/{s}}), fetch by ID
- * ({@code GET /schemas/ids/{id}}), with Confluent's content type, error bodies and optional basic auth.
+ * ({@code GET /schemas/ids/{id}}), with Confluent's content type, error bodies and optional basic auth; and its
+ * import mode ({@code PUT /mode/{s}}, then registration with an {@code id}), with Confluent's rules: only an empty
+ * subject may enter {@code IMPORT} mode, a registration with an {@code id} needs it, one without needs
+ * {@code READWRITE}, an ID held by another schema is never overwritten, and new IDs continue above the highest one.
  *
  * <p>Like the real registry, an ID belongs to a schema, not to a subject: the same schema under two subjects has
  * one ID. IDs start at {@code firstId} so that tests can tell them from the mock registry's stable IDs. Each
@@ -43,12 +46,14 @@ final class FakeSchemaRegistry implements AutoCloseable {
     private final Map<Integer, String> schemasById = new HashMap<>();
     private final Map<Integer, String> typesById = new HashMap<>();
     private final Map<String, List<Integer>> subjects = new HashMap<>();
+    private final Map<String, String> modes = new HashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final List<String> contentTypes = new CopyOnWriteArrayList<>();
     private volatile String requiredAuthorization;
     private volatile int failureStatus;
     private volatile String failureBody;
+    private volatile boolean modeChangesRefused;
 
     private FakeSchemaRegistry(int firstId) throws IOException {
         this.nextId = new AtomicInteger(firstId);
@@ -79,6 +84,27 @@ final class FakeSchemaRegistry implements AutoCloseable {
     void failEveryRequestWith(int status) {
         failureStatus = status;
         failureBody = null;
+    }
+
+    /** Refuses every mode change, as Confluent's registry does unless {@code mode.mutability=true}. */
+    void refuseModeChanges() {
+        modeChangesRefused = true;
+    }
+
+    /** A subject's mode: {@code READWRITE} unless set. */
+    synchronized String mode(String subject) {
+        return modes.getOrDefault(subject, "READWRITE");
+    }
+
+    /** The schema registered under this ID, or null. */
+    synchronized Schema schema(int id) {
+        String text = schemasById.get(id);
+        return text == null ? null : new Schema.Parser().parse(text);
+    }
+
+    /** The IDs of the versions under {@code subject}, oldest first. */
+    synchronized List<Integer> versions(String subject) {
+        return List.copyOf(subjects.getOrDefault(subject, List.of()));
     }
 
     /** Answers every request with this status and a body that is not the registry's, as a proxy in front of it would. */
@@ -149,7 +175,8 @@ final class FakeSchemaRegistry implements AutoCloseable {
             List<String> path = new ArrayList<>(List.of(exchange.getRequestURI().getRawPath().split("/")));
             path.removeIf(String::isEmpty);
             // Drop the per-URL prefix: everything before "subjects" or "schemas".
-            while (!path.isEmpty() && !path.get(0).equals("subjects") && !path.get(0).equals("schemas")) {
+            while (!path.isEmpty() && !path.get(0).equals("subjects") && !path.get(0).equals("schemas")
+                    && !path.get(0).equals("mode")) {
                 path.remove(0);
             }
             String request = method + " /" + String.join("/", path);
@@ -177,7 +204,7 @@ final class FakeSchemaRegistry implements AutoCloseable {
                 respond(exchange, 401, error(401, "Unauthorized"));
                 return;
             }
-            if (method.equals("POST")) {
+            if (method.equals("POST") || method.equals("PUT")) {
                 String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
                 contentTypes.add(String.valueOf(contentType));
                 if (contentType == null || !contentType.startsWith(CONTENT_TYPE)) {
@@ -186,9 +213,9 @@ final class FakeSchemaRegistry implements AutoCloseable {
                 }
             }
             if (method.equals("POST") && path.size() == 3 && path.get(0).equals("subjects") && path.get(2).equals("versions")) {
-                Schema schema = new Schema.Parser().parse(schemaText(exchange));
-                ObjectNode body = JSON.createObjectNode().put("id", register(subject(path), schema));
-                respond(exchange, 200, body);
+                registerRequest(exchange, subject(path), JSON.readTree(exchange.getRequestBody()));
+            } else if (method.equals("PUT") && path.size() == 2 && path.get(0).equals("mode")) {
+                setMode(exchange, subject(path), JSON.readTree(exchange.getRequestBody()).path("mode").asText());
             } else if (method.equals("POST") && path.size() == 2 && path.get(0).equals("subjects")) {
                 lookup(exchange, subject(path), new Schema.Parser().parse(schemaText(exchange)).toString());
             } else if (method.equals("GET") && path.size() == 3 && path.get(0).equals("schemas") && path.get(1).equals("ids")) {
@@ -215,6 +242,53 @@ final class FakeSchemaRegistry implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    private synchronized void registerRequest(HttpExchange exchange, String subject, JsonNode request)
+            throws IOException {
+        Schema schema = new Schema.Parser().parse(request.get("schema").asText());
+        JsonNode requestedId = request.get("id");
+        boolean importing = mode(subject).equals("IMPORT");
+        if (requestedId == null) {
+            if (importing) {
+                respond(exchange, 422, error(42205, "Subject " + subject + " is not in read-write mode"));
+                return;
+            }
+            respond(exchange, 200, JSON.createObjectNode().put("id", register(subject, schema)));
+            return;
+        }
+        if (!importing) {
+            respond(exchange, 422, error(42205, "Subject " + subject + " is not in import mode"));
+            return;
+        }
+        int id = requestedId.intValue();
+        String text = schema.toString();
+        String held = schemasById.get(id);
+        if (held != null && !held.equals(text)) {
+            respond(exchange, 422, error(42207, "Overwrite new schema with id " + id + " is not permitted."));
+            return;
+        }
+        schemasById.put(id, text);
+        idsBySchema.putIfAbsent(text, id);
+        List<Integer> versions = subjects.computeIfAbsent(subject, s -> new ArrayList<>());
+        if (!versions.contains(id)) {
+            versions.add(id);
+        }
+        nextId.accumulateAndGet(id + 1, Math::max);
+        respond(exchange, 200, JSON.createObjectNode().put("id", id));
+    }
+
+    private synchronized void setMode(HttpExchange exchange, String subject, String mode) throws IOException {
+        if (modeChangesRefused) {
+            respond(exchange, 422, error(42205, "Mode changes are not allowed"));
+            return;
+        }
+        if (mode.equals("IMPORT") && !mode(subject).equals("IMPORT") && !versions(subject).isEmpty()) {
+            respond(exchange, 422, error(42205, "Cannot import since found existing subjects"));
+            return;
+        }
+        modes.put(subject, mode);
+        respond(exchange, 200, JSON.createObjectNode().put("mode", mode));
     }
 
     private synchronized void lookup(HttpExchange exchange, String subject, String schemaText) throws IOException {
