@@ -91,7 +91,7 @@ public final class KnownSchemaImport {
     }
 
     /** Every distinct known schema, one per mock-derived ID, grouped by record, versions in release order. */
-    static List<Entry> candidates() {
+    public static List<Entry> candidates() {
         Map<Integer, Schema> schemas = new LinkedHashMap<>();
         Map<Integer, List<String>> sources = new LinkedHashMap<>();
         for (String path : KnownSchemas.releasedPaths()) {

@@ -54,7 +54,7 @@ public final class SerdeConfig {
      * A client for the Confluent-compatible registry these settings name, without the fallback to built-in schemas
      * and not shared: for tools that must see exactly what the registry holds. Refuses {@code mock://}.
      */
-    static HttpSchemaRegistryClient httpRegistry(Map<String, ?> configs) {
+    public static HttpSchemaRegistryClient httpRegistry(Map<String, ?> configs) {
         String url = validatedUrl(configs);
         if (url.startsWith(MOCK_PREFIX)) {
             throw new ConfigException(SCHEMA_REGISTRY_URL, url,

@@ -35,7 +35,7 @@ import org.apache.avro.Schema;
  * {@link #url()} has its own path prefix, so that every test (and every serde that should not share a cached
  * client) gets its own client from {@link SerdeConfig}'s per-URL cache.
  */
-final class FakeSchemaRegistry implements AutoCloseable {
+public final class FakeSchemaRegistry implements AutoCloseable {
 
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,7 +62,7 @@ final class FakeSchemaRegistry implements AutoCloseable {
         server.start();
     }
 
-    static FakeSchemaRegistry start() throws IOException {
+    public static FakeSchemaRegistry start() throws IOException {
         return start(1001);
     }
 
@@ -71,17 +71,17 @@ final class FakeSchemaRegistry implements AutoCloseable {
     }
 
     /** A base URL for this registry that no other call of this method returns. */
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + UUID.randomUUID();
     }
 
     /** Requires {@code Authorization: Basic base64(userInfo)} on every request from now on. */
-    void requireBasicAuth(String userInfo) {
+    public void requireBasicAuth(String userInfo) {
         requiredAuthorization = "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Answers every request with this HTTP status (0: behave normally). */
-    void failEveryRequestWith(int status) {
+    public void failEveryRequestWith(int status) {
         failureStatus = status;
         failureBody = null;
     }
@@ -114,7 +114,7 @@ final class FakeSchemaRegistry implements AutoCloseable {
     }
 
     /** How many requests {@code "METHOD /path"} (path after the URL prefix) has served, successful or not. */
-    int calls(String request) {
+    public int calls(String request) {
         AtomicInteger count = calls.get(request);
         return count == null ? 0 : count.get();
     }
@@ -131,7 +131,7 @@ final class FakeSchemaRegistry implements AutoCloseable {
         return List.copyOf(contentTypes);
     }
 
-    synchronized List<String> subjects() {
+    public synchronized List<String> subjects() {
         return subjects.keySet().stream().sorted().toList();
     }
 

@@ -1,15 +1,16 @@
-package io.meterflow.serde;
+package io.meterflow.runtime;
 
-import java.io.IOException;
-import java.io.InputStream;
+import io.meterflow.config.Settings;
+import io.meterflow.serde.HttpSchemaRegistryClient;
+import io.meterflow.serde.KnownSchemaImport;
+import io.meterflow.serde.SchemaRegistryException;
+import io.meterflow.serde.SerdeConfig;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -18,12 +19,14 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p>{@code [--config FILE] [--set key=value]... [--dry-run]}, reading the registry keys the apps read
  * ({@code schema.registry.url}, {@code basic.auth.user.info}, {@code basic.auth.credentials.source},
- * {@code schema.registry.request.timeout.ms}) from the file, then {@code METERFLOW_<KEY>} environment variables, then
- * {@code --set}, so the apps' own properties file can be given as is. Exit code 0 when every known schema is in the
- * registry under its ID, 1 when one is not (a collision, a refused import, an unreachable registry), 2 for bad
- * arguments or settings.
+ * {@code schema.registry.request.timeout.ms}) as the apps' mains do ({@link CommandLine}: the file, then
+ * {@code METERFLOW_<KEY>} or {@code METERFLOW_<KEY>_FILE} variables, then {@code --set}), so the apps' own properties
+ * file can be given as is. Exit code 0 when every known schema is in the registry under its ID, 1 when one is not
+ * (a collision, a refused import, an unreachable registry), 2 for bad arguments or settings.
  */
 public final class ImportKnownSchemasMain {
+
+    private static final String NAME = "import-known-schemas";
 
     private static final List<String> KEYS = List.of(SerdeConfig.SCHEMA_REGISTRY_URL, SerdeConfig.BASIC_AUTH_USER_INFO,
             SerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE, SerdeConfig.REQUEST_TIMEOUT_MS);
@@ -42,42 +45,28 @@ public final class ImportKnownSchemasMain {
 
     /** Runs the command; returns its exit code. */
     static int run(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+        List<String> rest = new ArrayList<>(List.of(args));
+        if (rest.contains("--help") || rest.contains("-h")) {
+            out.println(USAGE);
+            return 0;
+        }
+        boolean dryRun = rest.remove("--dry-run");
         Map<String, String> settings = new HashMap<>();
-        Map<String, String> overrides = new HashMap<>();
-        boolean dryRun = false;
         try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--dry-run" -> dryRun = true;
-                    case "--config" -> settings.putAll(load(Path.of(value(args, ++i, "--config"))));
-                    case "--set" -> {
-                        String pair = value(args, ++i, "--set");
-                        int eq = pair.indexOf('=');
-                        if (eq <= 0) {
-                            throw new IllegalArgumentException("--set expects key=value, got '" + pair + "'");
-                        }
-                        overrides.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
-                    }
-                    case "--help", "-h" -> {
-                        out.println(USAGE);
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+            // The apps' command line, file and METERFLOW_* variables (secret files too); only the registry's keys
+            // are read, so that an app's own properties file can be given as it is.
+            Settings given = CommandLine.settings(NAME, rest.toArray(String[]::new), environment);
+            for (String key : KEYS) {
+                String value = given.string(key, null);
+                if (value != null) {
+                    settings.put(key, value);
                 }
             }
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (CommandLine.UsageException | ConfigException e) {
             err.println(e.getMessage());
             err.println(USAGE);
             return 2;
         }
-        for (String key : KEYS) {
-            String fromEnvironment = environment.get("METERFLOW_" + key.toUpperCase(Locale.ROOT).replace('.', '_')
-                    .replace('-', '_'));
-            if (fromEnvironment != null) {
-                settings.put(key, fromEnvironment);
-            }
-        }
-        settings.putAll(overrides);
         HttpSchemaRegistryClient registry;
         try {
             registry = SerdeConfig.httpRegistry(settings);
@@ -116,29 +105,5 @@ public final class ImportKnownSchemasMain {
             out.println("A collision means records written with the in-process registry under that ID cannot be read "
                     + "through this registry: the registry's schema wins.");
         }
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static Map<String, String> load(Path file) throws IOException {
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            properties.load(in);
-        } catch (IOException e) {
-            throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        Map<String, String> values = new HashMap<>();
-        for (String key : KEYS) {
-            String value = properties.getProperty(key);
-            if (value != null) {
-                values.put(key, value.strip());
-            }
-        }
-        return values;
     }
 }
