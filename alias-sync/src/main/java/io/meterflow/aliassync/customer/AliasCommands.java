@@ -52,7 +52,11 @@ final class AliasCommands {
         return commands.isEmpty();
     }
 
-    /** Forwards the commands to {@code sink}, grouped by the partition of each alias. */
+    /**
+     * Forwards the commands to {@code sink}, grouped by the partition of each alias, and asks Kafka Streams to commit
+     * once this record is processed rather than at the next commit interval: the ownership stage reads committed
+     * commands only, and the customer (and an API call waiting for it) waits for its answers.
+     */
     void send(ProcessorContext<String, SpecificRecord> context, String sink, long timestamp, AliasPartitions partitions) {
         int next = 0;
         if (partitions.count() == 0 && !commands.isEmpty()) {
@@ -82,6 +86,9 @@ final class AliasCommands {
             if (!batch.isEmpty()) {
                 forward(context, sink, timestamp, batch);
             }
+        }
+        if (!commands.isEmpty()) {
+            context.commit();
         }
     }
 

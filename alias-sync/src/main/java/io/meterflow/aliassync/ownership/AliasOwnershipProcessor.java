@@ -110,6 +110,9 @@ public final class AliasOwnershipProcessor implements Processor<String, AliasCom
         if (!answers.isEmpty()) {
             context.forward(new Record<>(batch.getCustomerId(), outcomes(batch.getCustomerId(), batch.getChangeId(),
                     batch, answers), record.timestamp()), CLAIM_OUTCOMES_SINK);
+            // The customer stage reads committed answers only, and a customer (and an API call) waits for them:
+            // commit when this loop of the stream thread ends, not at the next commit interval.
+            context.commit();
         }
     }
 

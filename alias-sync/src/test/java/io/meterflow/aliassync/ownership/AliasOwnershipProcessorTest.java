@@ -167,6 +167,7 @@ class AliasOwnershipProcessorTest {
     void decidesABatchInOrderAndAnswersItsClaimsInOneRecord() {
         command("held", "c2", AliasAction.CLAIM, "x0");
         context.resetForwards();
+        context.resetCommit();
 
         processor.process(new Record<>("c1", batch("c1", "x1",
                 new AliasCommandItem("c1", AliasAction.BIND_CUSTOMER_ID),
@@ -177,6 +178,7 @@ class AliasOwnershipProcessorTest {
 
         assertThat(context.forwarded(AliasOwnershipProcessor.CLAIM_OUTCOMES_SINK)).singleElement()
                 .satisfies(f -> assertThat(f.record().key()).isEqualTo("c1"));
+        assertThat(context.committed()).as("a commit is asked for, so that the answers are read at once").isTrue();
         assertThat(outcomes()).extracting(ClaimOutcome::getAlias, ClaimOutcome::getDecision).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("a", ClaimDecision.GRANTED),
                 org.assertj.core.groups.Tuple.tuple("held", ClaimDecision.REFUSED),
