@@ -5,8 +5,9 @@ import io.meterflow.aliassync.customer.CustomerChangeProcessor;
 import io.meterflow.aliassync.customer.CustomerStores;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
 import io.meterflow.aliassync.ownership.AliasOwnershipProcessor;
-import io.meterflow.schemas.internal.aliassync.AliasCommand;
-import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.aliassync.ownership.AliasPartitions;
+import io.meterflow.schemas.internal.aliassync.AliasCommandBatch;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcomeBatch;
 import io.meterflow.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -35,7 +36,9 @@ import org.apache.kafka.streams.state.StoreBuilder;
  * </pre>
  *
  * The loop cannot be written in the DSL (a stream cannot consume its own downstream), so it is wired with the
- * Processor API; every node, store and topic is named here.
+ * Processor API; every node, store and topic is named here. Both internal topics carry batches: a change's commands
+ * for the aliases of one partition in one record ({@link AliasCommandBatch}, routed by {@link AliasPartitions}), and
+ * the answers to them in one record ({@link ClaimOutcomeBatch}).
  */
 public final class AliasSyncTopology {
 
@@ -54,8 +57,9 @@ public final class AliasSyncTopology {
     public static Topology build(AliasSyncConfig config, Topics topics, MeterRegistry registry) {
         AliasSyncMetrics metrics = new AliasSyncMetrics(registry);
         String customerChanges = topics.customerChanges().name();
-        Serde<AliasCommand> commandSerde = topics.valueSerde(AliasCommand.class);
-        Serde<ClaimOutcome> outcomeSerde = topics.valueSerde(ClaimOutcome.class);
+        Serde<AliasCommandBatch> commandSerde = topics.valueSerde(AliasCommandBatch.class);
+        Serde<ClaimOutcomeBatch> outcomeSerde = topics.valueSerde(ClaimOutcomeBatch.class);
+        AliasPartitions aliasPartitions = new AliasPartitions();
         CustomerChangeReader reader = new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer());
         StringSerializer keys = new StringSerializer();
 
@@ -67,7 +71,8 @@ public final class AliasSyncTopology {
         topology.addSource(CLAIM_OUTCOMES_SOURCE, new StringDeserializer(), outcomeSerde.deserializer(),
                 config.claimOutcomesTopic());
         topology.addProcessor(CustomerChangeProcessor.NAME,
-                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds(), config.sizeBudget()),
+                () -> new CustomerChangeProcessor(reader, metrics, config.rememberedChangeIds(), config.sizeBudget(),
+                        aliasPartitions),
                 CUSTOMER_CHANGES_SOURCE);
         topology.addProcessor(ClaimOutcomeProcessor.NAME,
                 () -> new ClaimOutcomeProcessor(metrics, customerChanges),
@@ -81,7 +86,7 @@ public final class AliasSyncTopology {
                 topics.customerChangesRejected().valueSerde().serializer(),
                 CustomerChangeProcessor.NAME, ClaimOutcomeProcessor.NAME);
         topology.addSink(CustomerChangeProcessor.ALIAS_COMMANDS_SINK, config.aliasCommandsTopic(), keys,
-                commandSerde.serializer(), CustomerChangeProcessor.NAME);
+                commandSerde.serializer(), aliasPartitions, CustomerChangeProcessor.NAME);
 
         // Stage 2: per alias.
         topology.addSource(ALIAS_COMMANDS_SOURCE, new StringDeserializer(), commandSerde.deserializer(),

@@ -6,13 +6,15 @@ import io.meterflow.aliassync.customer.CustomerStores;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
 import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.ownership.AliasOwnershipProcessor;
+import io.meterflow.aliassync.ownership.AliasPartitions;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.Rejection;
-import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.AliasCommandBatch;
+import io.meterflow.schemas.internal.aliassync.AliasCommandItem;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
-import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcomeBatch;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import io.meterflow.serde.SerdeConfig;
@@ -50,6 +52,7 @@ final class PartitionedAliasSync {
     private final AliasSyncMetrics metrics = new AliasSyncMetrics(new SimpleMeterRegistry());
     private final List<CustomerTask> customerTasks = new ArrayList<>();
     private final List<AliasTask> aliasTasks = new ArrayList<>();
+    private final AliasPartitions aliasPartitions;
     private long offset;
 
     final Map<String, Customer> customers = new LinkedHashMap<>();
@@ -57,8 +60,15 @@ final class PartitionedAliasSync {
     final List<Record<String, Rejection>> rejections = new ArrayList<>();
 
     PartitionedAliasSync(int customerPartitions, int aliasPartitions) {
+        this(customerPartitions, aliasPartitions, aliasPartitions);
+    }
+
+    /** @param knownAliasPartitions what the customer stage knows of the alias partitions (0: nothing yet) */
+    PartitionedAliasSync(int customerPartitions, int aliasPartitions, int knownAliasPartitions) {
         topics = Topics.create(TopicNames.defaults(),
                 Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://partitioned-" + UUID.randomUUID()));
+        // The count the real sink would teach the customer stage.
+        this.aliasPartitions = new AliasPartitions(knownAliasPartitions);
         for (int p = 0; p < customerPartitions; p++) {
             customerTasks.add(new CustomerTask(p));
         }
@@ -88,15 +98,18 @@ final class PartitionedAliasSync {
         collect(task.changes);
     }
 
-    /** Alias commands waiting in one partition of the alias-commands topic. */
+    /** Alias command records (batches) waiting in one partition of the alias-commands topic. */
     int commandsWaiting(int aliasPartition) {
         return aliasTasks.get(aliasPartition).queue.size();
     }
 
-    /** The ownership stage decides the next command of one partition; its outcome waits in a customer partition. */
+    /**
+     * The ownership stage decides the next command record (a batch) of one partition; its outcomes wait in a customer
+     * partition.
+     */
     void decideNext(int aliasPartition) {
         AliasTask task = aliasTasks.get(aliasPartition);
-        Record<String, AliasCommand> command = task.queue.removeFirst();
+        Record<String, AliasCommandBatch> command = task.queue.removeFirst();
         task.context.setRecordMetadata("alias-commands", aliasPartition, 0);
         task.processor.process(command);
         collect(task.context);
@@ -109,7 +122,7 @@ final class PartitionedAliasSync {
     /** The customer stage applies the next outcome waiting in one of its partitions. */
     void applyNextOutcome(int customerPartition) {
         CustomerTask task = customerTasks.get(customerPartition);
-        Record<String, ClaimOutcome> outcome = task.queue.removeFirst();
+        Record<String, ClaimOutcomeBatch> outcome = task.queue.removeFirst();
         task.outcomes.setRecordMetadata("claim-outcomes", customerPartition, 0);
         task.outcomeProcessor.process(outcome);
         collect(task.outcomes);
@@ -143,8 +156,17 @@ final class PartitionedAliasSync {
                 case CustomerChangeProcessor.CUSTOMERS_SINK -> customers.put(record.key(), (Customer) record.value());
                 case CustomerChangeProcessor.REJECTIONS_SINK -> rejections.add(
                         new Record<>(record.key(), (Rejection) record.value(), record.timestamp()));
-                case CustomerChangeProcessor.ALIAS_COMMANDS_SINK -> aliasTasks.get(aliasPartition(record.key()))
-                        .queue.addLast(new Record<>(record.key(), (AliasCommand) record.value(), record.timestamp()));
+                case CustomerChangeProcessor.ALIAS_COMMANDS_SINK -> {
+                    AliasCommandBatch batch = (AliasCommandBatch) record.value();
+                    int partition = aliasPartition(record.key());
+                    for (AliasCommandItem command : batch.getCommands()) {
+                        if (aliasPartition(command.getAlias()) != partition) {
+                            throw new IllegalStateException("batch keyed " + record.key() + " holds "
+                                    + command.getAlias() + " of another partition");
+                        }
+                    }
+                    aliasTasks.get(partition).queue.addLast(new Record<>(record.key(), batch, record.timestamp()));
+                }
                 case AliasOwnershipProcessor.ALIAS_BINDINGS_SINK -> {
                     if (record.value() == null) {
                         bindings.remove(record.key());
@@ -153,7 +175,8 @@ final class PartitionedAliasSync {
                     }
                 }
                 case AliasOwnershipProcessor.CLAIM_OUTCOMES_SINK -> customerTasks.get(customerPartition(record.key()))
-                        .queue.addLast(new Record<>(record.key(), (ClaimOutcome) record.value(), record.timestamp()));
+                        .queue.addLast(new Record<>(record.key(), (ClaimOutcomeBatch) record.value(),
+                                record.timestamp()));
                 default -> throw new IllegalStateException("Unknown child " + forward.childName());
             }
         }
@@ -181,7 +204,7 @@ final class PartitionedAliasSync {
         final MockProcessorContext<String, SpecificRecord> outcomes = context();
         final CustomerChangeProcessor changeProcessor;
         final ClaimOutcomeProcessor outcomeProcessor;
-        final Deque<Record<String, ClaimOutcome>> queue = new ArrayDeque<>();
+        final Deque<Record<String, ClaimOutcomeBatch>> queue = new ArrayDeque<>();
 
         CustomerTask(int partition) {
             this.partition = partition;
@@ -196,7 +219,7 @@ final class PartitionedAliasSync {
             });
             changeProcessor = new CustomerChangeProcessor(
                     new CustomerChangeReader(topics.customerChanges().valueSerde().deserializer()), metrics, 100,
-                    new SizeBudget(SizeBudget.DEFAULT_MAX_CHANGE_BYTES, 100));
+                    new SizeBudget(SizeBudget.DEFAULT_MAX_CHANGE_BYTES, 100), aliasPartitions);
             changeProcessor.init(changes);
             outcomeProcessor = new ClaimOutcomeProcessor(metrics, "customer-changes");
             outcomeProcessor.init(outcomes);
@@ -206,7 +229,7 @@ final class PartitionedAliasSync {
     private final class AliasTask {
         final MockProcessorContext<String, SpecificRecord> context = context();
         final AliasOwnershipProcessor processor;
-        final Deque<Record<String, AliasCommand>> queue = new ArrayDeque<>();
+        final Deque<Record<String, AliasCommandBatch>> queue = new ArrayDeque<>();
 
         AliasTask() {
             context.addStateStore(store(AliasOwnershipProcessor.ALIAS_BINDING_STORE, AliasBinding.class, context));

@@ -8,8 +8,10 @@ import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.AliasCommandBatch;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
+import io.meterflow.schemas.internal.aliassync.ClaimOutcomeBatch;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.aliassync.RequestedAlias;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
@@ -48,9 +50,12 @@ public final class KnownSchemas {
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
             ExpiredUsage.getClassSchema(),
-            // alias-sync internal topics and stores
+            // alias-sync internal topics and stores (AliasCommand and ClaimOutcome: the one-per-record layout the
+            // batches replaced, still read through the batches' aliases)
             AliasCommand.getClassSchema(),
             ClaimOutcome.getClassSchema(),
+            AliasCommandBatch.getClassSchema(),
+            ClaimOutcomeBatch.getClassSchema(),
             CustomerClaims.getClassSchema(),
             ChangeOriginal.getClassSchema(),
             RequestedAlias.getClassSchema(),

@@ -6,6 +6,7 @@ import io.meterflow.aliassync.intake.AliasRules;
 import io.meterflow.aliassync.intake.ChangeType;
 import io.meterflow.aliassync.intake.CustomerChangeReader;
 import io.meterflow.aliassync.intake.SizeBudget;
+import io.meterflow.aliassync.ownership.AliasPartitions;
 import io.meterflow.aliassync.rejection.RefusalReason;
 import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.rejection.Rejections.Source;
@@ -17,7 +18,7 @@ import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.NameSet;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.internal.aliassync.AliasAction;
-import io.meterflow.schemas.internal.aliassync.AliasCommand;
+import io.meterflow.schemas.internal.aliassync.AliasCommandBatch;
 import io.meterflow.schemas.internal.aliassync.ChangeOriginal;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.aliassync.RecentRefusal;
@@ -37,8 +38,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Stage 1 of alias-sync, partitioned by customer: reads each raw {@code customer-changes} record, refuses what it
- * cannot apply, applies the rest to the customer's state, and turns alias changes into {@link AliasCommand}s keyed
- * by alias for the ownership stage. Whether a claimed alias is granted is not known here: the customer's effective
+ * cannot apply, applies the rest to the customer's state, and turns alias changes into commands for the ownership
+ * stage, sent as {@link AliasCommandBatch}es keyed by alias (see {@link AliasCommands}). Whether a claimed alias is granted is not known here: the customer's effective
  * set grows only when {@link ClaimOutcomeProcessor} receives the answer.
  *
  * <p>A change ID already processed for the customer is ignored (the create's ID always, others among the last
@@ -50,7 +51,7 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     public static final String NAME = "customer-change-processor";
     /** Child that writes {@link Customer} records to {@code customers}. */
     public static final String CUSTOMERS_SINK = "customers-sink";
-    /** Child that writes {@link AliasCommand}s to the alias-commands topic. */
+    /** Child that writes {@link AliasCommandBatch}es to the alias-commands topic. */
     public static final String ALIAS_COMMANDS_SINK = "alias-commands-sink";
     /** Child that writes refusals to {@code customer-changes-rejected}. */
     public static final String REJECTIONS_SINK = "customer-rejections-sink";
@@ -63,15 +64,18 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     private final AliasSyncMetrics metrics;
     private final int rememberedChangeIds;
     private final SizeBudget budget;
+    private final AliasPartitions aliasPartitions;
     private ProcessorContext<String, SpecificRecord> context;
     private CustomerStores stores;
 
+    /** @param aliasPartitions what the alias-commands sink has seen of that topic's partitions (it groups commands) */
     public CustomerChangeProcessor(CustomerChangeReader reader, AliasSyncMetrics metrics, int rememberedChangeIds,
-            SizeBudget budget) {
+            SizeBudget budget, AliasPartitions aliasPartitions) {
         this.reader = reader;
         this.metrics = metrics;
         this.rememberedChangeIds = rememberedChangeIds;
         this.budget = budget;
+        this.aliasPartitions = aliasPartitions;
     }
 
     @Override
@@ -169,8 +173,9 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                 .setRecentRefusals(new ArrayList<>())
                 .build();
         // The customer's own ID is bound before any alias it claims, so that a claim of its own ID finds it.
-        command(record, customerId, customerId, AliasAction.BIND_CUSTOMER_ID, change, false);
-        replaceAliases(record, change, customer, claims, aliases.aliases(), source);
+        AliasCommands commands = commands(change, false);
+        commands.add(customerId, AliasAction.BIND_CUSTOMER_ID);
+        replaceAliases(record, change, customer, claims, aliases.aliases(), source, commands);
         metrics.change(ChangeType.CREATED, ChangeOutcome.APPLIED);
     }
 
@@ -199,7 +204,8 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
                 return;
             }
             touch(customer, change);
-            replaceAliases(record, change, customer, claims, aliases.aliases(), source);
+            replaceAliases(record, change, customer, claims, aliases.aliases(), source,
+                    commands(change, customer.getArchivedAt() != null));
         } else if (payload instanceof NameSet || payload instanceof CustomFieldsSet) {
             Customer updated = Customer.newBuilder(customer).build();
             if (payload instanceof NameSet name) {
@@ -227,12 +233,14 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
             customer.setArchivedAt(change.getOccurredAt());
             touch(customer, change);
             // Archiving frees nothing: every binding of the customer, its own ID included, is marked archived.
-            command(record, customerId, customerId, AliasAction.ARCHIVE, change, true);
+            AliasCommands commands = commands(change, true);
+            commands.add(customerId, AliasAction.ARCHIVE);
             for (String alias : AliasHoldings.load(stores, customerId, claims).held()) {
                 if (!alias.equals(customerId)) {
-                    command(record, alias, customerId, AliasAction.ARCHIVE, change, true);
+                    commands.add(alias, AliasAction.ARCHIVE);
                 }
             }
+            commands.send(context, ALIAS_COMMANDS_SINK, record.timestamp(), aliasPartitions);
             save(record, customer, claims);
         }
         metrics.change(type, ChangeOutcome.APPLIED);
@@ -267,16 +275,16 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
     }
 
     private void replaceAliases(Record<byte[], byte[]> record, CustomerChange change, Customer customer,
-            CustomerClaims claims, List<String> aliases, Source source) {
+            CustomerClaims claims, List<String> aliases, Source source, AliasCommands commands) {
         AliasHoldings holdings = AliasHoldings.load(stores, customer.getId(), claims);
         AliasHoldings.Replacement replacement = holdings.replace(aliases, change.getChangeId());
-        boolean archived = customer.getArchivedAt() != null;
         for (String alias : replacement.releases()) {
-            command(record, alias, customer.getId(), AliasAction.RELEASE, change, archived);
+            commands.add(alias, AliasAction.RELEASE);
         }
         for (String alias : replacement.claims()) {
-            command(record, alias, customer.getId(), AliasAction.CLAIM, change, archived);
+            commands.add(alias, AliasAction.CLAIM);
         }
+        commands.send(context, ALIAS_COMMANDS_SINK, record.timestamp(), aliasPartitions);
         if (!replacement.claims().isEmpty()) {
             stores.originals.put(CustomerStores.originalKey(customer.getId(), change.getChangeId()),
                     ChangeOriginal.newBuilder()
@@ -314,19 +322,11 @@ public final class CustomerChangeProcessor implements Processor<byte[], byte[], 
         claims.setRecentChangeIds(recent);
     }
 
-    private void command(Record<byte[], byte[]> record, String alias, String customerId, AliasAction action,
-            CustomerChange change, boolean archived) {
+    /** The commands {@code change} issues, sent together once it has issued them all. */
+    private AliasCommands commands(CustomerChange change, boolean archived) {
         RecordMetadata metadata = context.recordMetadata().orElseThrow();
-        AliasCommand command = AliasCommand.newBuilder()
-                .setAlias(alias)
-                .setCustomerId(customerId)
-                .setAction(action)
-                .setChangeId(change.getChangeId())
-                .setArchived(archived)
-                .setSourcePartition(metadata.partition())
-                .setSourceOffset(metadata.offset())
-                .build();
-        context.forward(new Record<>(alias, command, record.timestamp()), ALIAS_COMMANDS_SINK);
+        return new AliasCommands(change.getCustomerId(), change.getChangeId(), archived, metadata.partition(),
+                metadata.offset());
     }
 
     /**
