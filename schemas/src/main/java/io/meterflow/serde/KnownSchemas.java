@@ -1,6 +1,7 @@
 package io.meterflow.serde;
 
 import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.BillableMetric;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.ExpiredUsage;
@@ -48,6 +49,7 @@ public final class KnownSchemas {
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
             ExpiredUsage.getClassSchema(),
+            BillableMetric.getClassSchema(),
             // alias-sync internal topics and stores
             AliasCommand.getClassSchema(),
             ClaimOutcome.getClassSchema(),
