@@ -1,5 +1,7 @@
 package io.meterflow.ingest;
 
+import io.meterflow.ingest.billablemetrics.BillableMetricRules;
+import io.meterflow.ingest.billablemetrics.BillableMetricsQuery;
 import io.meterflow.ingest.emit.RecordBudget;
 import io.meterflow.ingest.query.EventStatusQuery;
 import io.meterflow.runtime.InternalTopics;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest-stream service: creates the topics it needs (usage-events, usage-resolved, usage-rejected,
- * usage-expired, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
+ * usage-expired, the compacted billable-metrics, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
  * topology for it and runs it through a {@link StreamsLifecycle}, which starts and stops it as it does alias-sync (an
  * unexpected error in a stream thread stops the whole client; errors in data are handled as data). Kafka Streams
  * creates its own repartition and changelog topics. One instance starts once; no static state, so several can share a
@@ -80,13 +82,15 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
                     TopicSpec.log(names.usageResolved()),
                     TopicSpec.log(names.usageRejected()),
                     TopicSpec.log(names.usageExpired()),
-                    TopicSpec.compacted(names.aliasBindings())),
+                    TopicSpec.compacted(names.aliasBindings()),
+                    TopicSpec.compacted(names.billableMetrics())),
                     config.streams().topicPartitions(), config.streams().topicReplicationFactor(),
                     config.streams().recordMaxBytes());
             // Kafka Streams' assignor shuts the client down on a source topic missing from its metadata, and a topic
-            // created a moment ago (here, or by alias-sync) may not be visible yet: wait until both sources are.
+            // created a moment ago (here, or by alias-sync) may not be visible yet: wait until every source is.
             int partitions = TopicProvisioner.partitionCount(admin, names.usageEvents());
             TopicProvisioner.partitionCount(admin, names.aliasBindings());
+            TopicProvisioner.partitionCount(admin, names.billableMetrics());
             effectiveConfig = config.withUsagePartitions(partitions);
             topology = IngestTopology.build(effectiveConfig, topics, meterRegistry);
             TopicLimits.check(admin, writtenTopics(names, applicationId, topology), IngestConfig.MAX_EVENT_BYTES);
@@ -107,6 +111,8 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
         written.addAll(InternalTopics.changelogs(applicationId, topology.describe()));
         Map<String, Integer> largest = new LinkedHashMap<>();
         written.forEach(topic -> largest.put(topic, RecordBudget.largestRecord(config.maxEventBytes())));
+        // The billable metric API publishes definitions of at most this size (key and value), plus the batch.
+        largest.put(names.billableMetrics(), BillableMetricRules.MAX_RECORD_BYTES + RecordBudget.OVERHEAD_BYTES);
         return largest;
     }
 
@@ -147,6 +153,19 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
             throw new IllegalStateException("ingest-stream is not started");
         }
         return new EventStatusQuery(s, config().usagePartitions());
+    }
+
+    /**
+     * The billable metric definitions this instance holds (every one of them: a global store).
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException when the store is not queryable now
+     */
+    public BillableMetricsQuery billableMetrics() {
+        KafkaStreams s = lifecycle.streams();
+        if (s == null) {
+            throw new IllegalStateException("ingest-stream is not started");
+        }
+        return BillableMetricsQuery.of(s);
     }
 
     /** The Kafka Streams client (health checks, metadata); null before {@link #start()}. */

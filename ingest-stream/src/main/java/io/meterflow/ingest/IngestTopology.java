@@ -1,5 +1,6 @@
 package io.meterflow.ingest;
 
+import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
 import io.meterflow.ingest.bindings.BindingsFanoutProcessor;
@@ -53,6 +54,8 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                                                                       ▼
  *                                      resolve ─┬─► usage-resolved / usage-rejected / usage-expired
  *            [bindings-fanout-repartition] ─► apply-binding ─► usage-resolved (replays, moves)
+ *
+ * global:    billable-metrics ─► billable-metrics-update ─► global store billable-metrics (every instance)
  * </pre>
  * Stores (all in the usage sub-topology): usage-by-transaction, usage-by-identifier, pending-by-time,
  * ingest-bookkeeping ({@link UsageLedger}); bindings-replica, replay-jobs ({@link ApplyBindingProcessor}).
@@ -166,7 +169,10 @@ public final class IngestTopology {
                 .to(topics.names().usageResolved(), Produced.with(topics.usageResolved().keySerde(),
                         resolvedValues).withName(REPLAY_SINK));
 
-        return builder.build();
+        // Billable metric definitions: a global store, so every task and every instance holds all of them.
+        Topology topology = builder.build();
+        BillableMetricsStore.addTo(topology, topics, meterRegistry);
+        return topology;
     }
 
     /** Produced for one branch of {@code resolve}'s output; the branch predicate guarantees the value type. */

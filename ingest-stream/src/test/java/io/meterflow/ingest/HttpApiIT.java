@@ -411,7 +411,8 @@ class HttpApiIT {
             }
             Matcher methods = Pattern.compile("(?m)^    (get|post):\\s*$").matcher(section);
             while (methods.find()) {
-                String concrete = path.replace("{customer_id}", customer).replace("{identifier}", alias);
+                String concrete = path.replace("{customer_id}", customer).replace("{identifier}", alias)
+                        .replace("{billable_metric_id}", UUID.randomUUID().toString());
                 HttpResponse<String> r = methods.group(1).equals("get") ? api.get(concrete)
                         : api.post(concrete, "{}");
                 assertThat(r.statusCode()).as(methods.group(1) + " " + path + ": " + r.body()).isNotEqualTo(405);
@@ -420,6 +421,7 @@ class HttpApiIT {
             }
         }
         assertThat(checked).contains("post /v1/ingest", "post /v1/customers", "get /v1/customers/{customer_id}",
-                "post /v1/events/search");
+                "post /v1/events/search", "post /v1/billable-metrics/create", "get /v1/billable-metrics",
+                "get /v1/customers/{customer_id}/billable-metrics");
     }
 }

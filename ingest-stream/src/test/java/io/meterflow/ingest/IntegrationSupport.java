@@ -46,7 +46,8 @@ final class IntegrationSupport implements AutoCloseable {
         this.names = new TopicNames(d.usageEvents() + "-" + suffix, d.customerChanges() + "-" + suffix,
                 d.customers() + "-" + suffix, d.aliasBindings() + "-" + suffix,
                 d.customerChangesRejected() + "-" + suffix, d.usageResolved() + "-" + suffix,
-                d.usageRejected() + "-" + suffix, d.usageExpired() + "-" + suffix);
+                d.usageRejected() + "-" + suffix, d.usageExpired() + "-" + suffix,
+                d.billableMetrics() + "-" + suffix);
         this.topics = Topics.create(names, Map.of("schema.registry.url", registry));
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -72,6 +73,7 @@ final class IntegrationSupport implements AutoCloseable {
         s.put("topic." + d.usageResolved(), names.usageResolved());
         s.put("topic." + d.usageRejected(), names.usageRejected());
         s.put("topic." + d.usageExpired(), names.usageExpired());
+        s.put("topic." + d.billableMetrics(), names.billableMetrics());
         s.put("replay.interval", "50ms");
         // A crashed member leaves the group fast, and restarts rebalance quickly.
         s.put("kafka.consumer.session.timeout.ms", "6000");

@@ -1,6 +1,7 @@
 package io.meterflow.serde;
 
 import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.BillableMetric;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.ExpiredUsage;
@@ -50,6 +51,7 @@ public final class KnownSchemas {
             ResolvedUsage.getClassSchema(),
             Rejection.getClassSchema(),
             ExpiredUsage.getClassSchema(),
+            BillableMetric.getClassSchema(),
             // alias-sync internal topics and stores (AliasCommand and ClaimOutcome: the one-per-record layout the
             // batches replaced, still read through the batches' aliases)
             AliasCommand.getClassSchema(),

@@ -12,7 +12,8 @@ public record TopicNames(
         String customerChangesRejected,
         String usageResolved,
         String usageRejected,
-        String usageExpired) {
+        String usageExpired,
+        String billableMetrics) {
 
     public static final String USAGE_EVENTS = "usage-events";
     public static final String CUSTOMER_CHANGES = "customer-changes";
@@ -22,16 +23,17 @@ public record TopicNames(
     public static final String USAGE_RESOLVED = "usage-resolved";
     public static final String USAGE_REJECTED = "usage-rejected";
     public static final String USAGE_EXPIRED = "usage-expired";
+    public static final String BILLABLE_METRICS = "billable-metrics";
 
     public TopicNames {
         for (String name : List.of(usageEvents, customerChanges, customers, aliasBindings, customerChangesRejected,
-                usageResolved, usageRejected, usageExpired)) {
+                usageResolved, usageRejected, usageExpired, billableMetrics)) {
             Objects.requireNonNull(name, "topic name");
         }
     }
 
     public static TopicNames defaults() {
         return new TopicNames(USAGE_EVENTS, CUSTOMER_CHANGES, CUSTOMERS, ALIAS_BINDINGS, CUSTOMER_CHANGES_REJECTED,
-                USAGE_RESOLVED, USAGE_REJECTED, USAGE_EXPIRED);
+                USAGE_RESOLVED, USAGE_REJECTED, USAGE_EXPIRED, BILLABLE_METRICS);
     }
 }

@@ -1,6 +1,7 @@
 package io.meterflow.topics;
 
 import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.BillableMetric;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.ExpiredUsage;
@@ -30,6 +31,7 @@ public final class Topics {
     private final Topic<String, ResolvedUsage> usageResolved;
     private final Topic<String, Rejection> usageRejected;
     private final Topic<String, ExpiredUsage> usageExpired;
+    private final Topic<String, BillableMetric> billableMetrics;
 
     private Topics(TopicNames names, Map<String, ?> serdeConfig) {
         this.names = names;
@@ -42,6 +44,7 @@ public final class Topics {
         this.usageResolved = topic(names.usageResolved(), ResolvedUsage.class);
         this.usageRejected = topic(names.usageRejected(), Rejection.class);
         this.usageExpired = topic(names.usageExpired(), ExpiredUsage.class);
+        this.billableMetrics = topic(names.billableMetrics(), BillableMetric.class);
     }
 
     /**
@@ -107,5 +110,10 @@ public final class Topics {
     /** Parked usage that outlived the pending horizon, keyed by identifier. */
     public Topic<String, ExpiredUsage> usageExpired() {
         return usageExpired;
+    }
+
+    /** Compacted billable metric definitions keyed by metric ID; each change writes the whole definition. */
+    public Topic<String, BillableMetric> billableMetrics() {
+        return billableMetrics;
     }
 }

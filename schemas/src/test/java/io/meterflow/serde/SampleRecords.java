@@ -1,15 +1,19 @@
 package io.meterflow.serde;
 
+import io.meterflow.schemas.AggregationType;
 import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.BillableMetric;
 import io.meterflow.schemas.CustomFieldsSet;
 import io.meterflow.schemas.Customer;
 import io.meterflow.schemas.CustomerArchived;
 import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.CustomerCreated;
+import io.meterflow.schemas.EventTypeFilter;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.IngestAliasesSet;
 import io.meterflow.schemas.JsonValue;
 import io.meterflow.schemas.NameSet;
+import io.meterflow.schemas.PropertyFilter;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.Resolution;
 import io.meterflow.schemas.ResolvedUsage;
@@ -129,6 +133,23 @@ final class SampleRecords {
                         .setRejectedAt(T0).build()),
                 new Sample("ExpiredUsage", ExpiredUsage.newBuilder()
                         .setEvent(usageEvent()).setIngestedAt(T0).setExpiredAt(T0.plus(java.time.Duration.ofDays(34)))
+                        .build()),
+                new Sample("BillableMetric", BillableMetric.newBuilder()
+                        .setId("5b4c6d1e-0f7a-4c3b-9a2d-1e8f7a6b5c4d").setName("CPU hours")
+                        .setAggregationType(AggregationType.SUM).setAggregationKey("cpu_hours")
+                        .setEventTypeFilter(EventTypeFilter.newBuilder().setInValues(List.of("cpu_usage"))
+                                .setNotInValues(null).build())
+                        .setPropertyFilters(List.of(
+                                PropertyFilter.newBuilder().setName("cpu_hours").setExists(true).build(),
+                                PropertyFilter.newBuilder().setName("region").setExists(true)
+                                        .setInValues(List.of("EU", "NA")).setNotInValues(List.of("test")).build()))
+                        .setGroupKeys(List.of(List.of("region")))
+                        .setCustomFields(Map.of("team", "infra"))
+                        .setArchivedAt(T0.plusSeconds(3600)).setCreatedAt(T0).setUpdatedAt(T0.plusSeconds(3600))
+                        .build()),
+                new Sample("BillableMetric COUNT without options", BillableMetric.newBuilder()
+                        .setId("6c5d7e2f-1a8b-4d4c-8b3e-2f9a8b7c6d5e").setName("Calls")
+                        .setAggregationType(AggregationType.COUNT).setCreatedAt(T0).setUpdatedAt(T0)
                         .build()));
     }
 }

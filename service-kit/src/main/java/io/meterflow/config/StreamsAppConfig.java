@@ -100,7 +100,8 @@ public record StreamsAppConfig(
                 topicName(settings, defaults.customerChangesRejected()),
                 topicName(settings, defaults.usageResolved()),
                 topicName(settings, defaults.usageRejected()),
-                topicName(settings, defaults.usageExpired()));
+                topicName(settings, defaults.usageExpired()),
+                topicName(settings, defaults.billableMetrics()));
         Path stateDir = Path.of(settings.string(STATE_DIR,
                 Path.of(System.getProperty("java.io.tmpdir"), "meterflow", applicationId).toString()));
         Map<String, String> kafka = new HashMap<>();

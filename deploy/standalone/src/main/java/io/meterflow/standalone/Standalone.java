@@ -8,6 +8,7 @@ import io.meterflow.config.StreamsAppConfig;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestService;
+import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.kafka.embedded.EmbeddedKafkaBroker;
 import io.meterflow.runtime.Runner;
 import io.meterflow.runtime.Runner.StartupException;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.config.ConfigException;
@@ -73,7 +73,8 @@ public final class Standalone implements AutoCloseable {
                     + StreamsAppConfig.APPLICATION_ID + " instead");
         }
         HttpConfig given = HttpConfig.from(options.settings(), options.httpHost());
-        // One process: event search names customers from alias-sync's store directly, no HTTP hop.
+        // One process: event search names customers, and a customer's billable metrics check it, from alias-sync's
+        // store directly, no HTTP hop.
         AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
         return Runner.builder(options.settings())
                 .http(new HttpConfig(given.host(), given.port(), Set.copyOf(options.apiTokens()), given.limits()))
@@ -81,13 +82,7 @@ public final class Standalone implements AutoCloseable {
                 .appSettings((app, settings) -> settings.forApp(app, launcherDefaults(app)))
                 .healthPart("kafka", () -> broker == null || broker.isRunning() ? "RUNNING" : "NOT_RUNNING")
                 .app(ALIAS_SYNC, AliasSyncService.definition(customers::set))
-                .app(INGEST_STREAM, IngestService.definition(id -> {
-                    try {
-                        return customers.get().name(id);
-                    } catch (RuntimeException unavailable) {
-                        return Optional.empty();
-                    }
-                }))
+                .app(INGEST_STREAM, IngestService.definition(CustomerNames.of(id -> customers.get().name(id))))
                 .build();
     }
 

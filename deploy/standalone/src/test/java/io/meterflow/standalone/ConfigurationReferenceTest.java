@@ -163,10 +163,12 @@ class ConfigurationReferenceTest {
 
         List<String> ingest = new ArrayList<>(shared);
         ingest.addAll(section(reference, "ingest-stream"));
-        ingest.addAll(http.stream().filter(k -> !k.equals(CustomerApi.WRITE_TIMEOUT)).toList());
+        ingest.addAll(http);
         try (Runner runner = main(IngestApp.NAME, IngestService.definition(),
                 "--config", file("ingest-stream.properties", ingest).toString())) {
             assertThat(runner.unknownKeys()).isEmpty();
+            assertThat(((IngestService.Apis) runner.api(IngestApp.NAME)).billableMetrics().writeTimeout())
+                    .isEqualTo(Duration.ofSeconds(7));
         }
     }
 
@@ -199,6 +201,8 @@ class ConfigurationReferenceTest {
                 "--set", "api.write.timeout=3s", "--set", "ingest-stream.pending.horizon=2d"}, Map.of()));
         try (Runner runner = standalone.build()) {
             assertThat(((CustomerApi) runner.api(AliasSyncApp.NAME)).writeTimeout()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(((IngestService.Apis) runner.api(IngestApp.NAME)).billableMetrics().writeTimeout())
+                    .isEqualTo(Duration.ofSeconds(3));
             assertThat(((IngestApp) runner.app(IngestApp.NAME)).config().pendingHorizon()).isEqualTo(Duration.ofDays(2));
             assertThat(runner.unknownKeys()).isEmpty();
         }
@@ -223,9 +227,9 @@ class ConfigurationReferenceTest {
 
     @Test
     void aKeyOfOneAppIsReportedWhereOnlyTheOtherRuns() {
-        try (Runner runner = main(IngestApp.NAME, IngestService.definition(), "--set", "http.port=0",
-                "--set", "api.write.timeout=5s")) {
-            assertThat(runner.unknownKeys()).containsExactly("api.write.timeout");
+        try (Runner runner = main(AliasSyncApp.NAME, AliasSyncService.definition(), "--set", "http.port=0",
+                "--set", "customers.api.url=http://localhost:1")) {
+            assertThat(runner.unknownKeys()).containsExactly("customers.api.url");
         }
     }
 

@@ -2,6 +2,7 @@ package io.meterflow.ingest.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meterflow.http.HttpError;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Customer names from alias-sync's customer API ({@code GET /v1/customers/{id}}), for an ingest-stream that runs
- * apart from alias-sync. A failure leaves the name out of the search result rather than failing the search.
+ * Customers from alias-sync's customer API ({@code GET /v1/customers/{id}}), for an ingest-stream that runs apart
+ * from alias-sync. A failure leaves the name out of the search result rather than failing the search; whether a
+ * customer exists is answered only when alias-sync answers 200 or 404, else the request is a 503.
  */
 public final class HttpCustomerNames implements CustomerNames {
 
@@ -34,13 +36,7 @@ public final class HttpCustomerNames implements CustomerNames {
     @Override
     public Optional<String> nameOf(String customerId) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/customers/"
-                    + URLEncoder.encode(customerId, StandardCharsets.UTF_8).replace("+", "%20")))
-                    .timeout(Duration.ofSeconds(5)).GET();
-            if (token != null) {
-                request.header("Authorization", "Bearer " + token);
-            }
-            HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = get(customerId);
             if (response.statusCode() != 200) {
                 return Optional.empty();
             }
@@ -53,5 +49,35 @@ public final class HttpCustomerNames implements CustomerNames {
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
+    }
+
+    /** 200 from alias-sync: it exists; 404: it does not; anything else: a 503, as alias-sync cannot tell now. */
+    @Override
+    public Optional<Boolean> exists(String customerId) {
+        int status;
+        try {
+            status = get(customerId).statusCode();
+        } catch (java.io.IOException e) {
+            throw HttpError.unavailable("could not ask alias-sync at " + baseUrl + " whether customer " + customerId
+                    + " exists (" + e.getMessage() + "); retry");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw HttpError.unavailable("interrupted while asking alias-sync about customer " + customerId);
+        }
+        if (status == 200 || status == 404) {
+            return Optional.of(status == 200);
+        }
+        throw HttpError.unavailable("alias-sync at " + baseUrl + " answered " + status + " when asked whether customer "
+                + customerId + " exists; retry");
+    }
+
+    private HttpResponse<byte[]> get(String customerId) throws java.io.IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/customers/"
+                + URLEncoder.encode(customerId, StandardCharsets.UTF_8).replace("+", "%20")))
+                .timeout(Duration.ofSeconds(5)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 }
