@@ -255,9 +255,12 @@ public final class CustomerApi implements AutoCloseable {
                     throw unavailable;
                 }
             }
+            // The change will still be applied. Retrying any other write changes nothing, but a retried create would
+            // create a second customer: Metronome's SDKs retry a 503 unless told not to.
+            boolean create = prepared.change().getPayload() instanceof CustomerCreated;
             deadline.pause("change " + changeId + " to customer " + customerId + " was published, but alias-sync"
                     + " has neither applied nor refused it within " + writeTimeout.toMillis() + " ms; read the"
-                    + " customer before retrying (a retried create would create another customer)");
+                    + " customer before retrying (a retried create would create another customer)", !create);
         }
     }
 
@@ -287,10 +290,13 @@ public final class CustomerApi implements AutoCloseable {
             this.end = System.nanoTime() + timeout.toNanos();
         }
 
-        /** Sleeps before the next poll; past the deadline, throws a 503 with {@code message}. */
-        void pause(String message) {
+        /**
+         * Sleeps before the next poll; past the deadline, throws a 503 with {@code message}, and with
+         * {@code x-should-retry: false} unless the write may be {@code retryable} as it is.
+         */
+        void pause(String message, boolean retryable) {
             if (System.nanoTime() > end) {
-                throw HttpError.unavailable(message);
+                throw new HttpError(503, message, retryable ? Map.of() : Map.of("x-should-retry", "false"));
             }
             try {
                 Thread.sleep(sleepMillis);
@@ -327,7 +333,7 @@ public final class CustomerApi implements AutoCloseable {
             waiting = stillBound;
             deadline.pause("the aliases were set, but the release of " + stillBound.get(0)
                     + (stillBound.size() > 1 ? " and " + (stillBound.size() - 1) + " more" : "")
-                    + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied");
+                    + " was not applied within " + writeTimeout.toMillis() + " ms; it will still be applied", true);
         }
     }
 
