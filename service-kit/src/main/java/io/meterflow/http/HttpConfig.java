@@ -29,6 +29,9 @@ public record HttpConfig(String host, int port, Set<String> apiTokens, HttpLimit
     public static final int MIN_TOKEN_LENGTH = 16;
     /** The host name other instances reach this one at (default {@code localhost}); see {@link #withApplicationServer}. */
     public static final String ADVERTISED_HOST = "http.advertised.host";
+    /** How long an API write waits to be applied before answering 503 (both apps' APIs). */
+    public static final String WRITE_TIMEOUT = "api.write.timeout";
+    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(15);
     /** Kafka Streams' {@code application.server}, as passed through {@code kafka.*}. */
     public static final String APPLICATION_SERVER = "kafka.application.server";
 

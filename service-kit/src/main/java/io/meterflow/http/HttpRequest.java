@@ -33,6 +33,22 @@ public record HttpRequest(
         return values == null || values.isEmpty() ? null : values.get(0);
     }
 
+    /**
+     * A {@code true}/{@code false} query parameter, false when absent or empty.
+     *
+     * @throws HttpError 400 naming the parameter for any other value
+     */
+    public boolean flagParam(String name) {
+        String text = queryParam(name);
+        if (text == null || text.isEmpty()) {
+            return false;
+        }
+        if (text.equals("true") || text.equals("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw HttpError.badRequest(name + " must be true or false");
+    }
+
     public String header(String name) {
         List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
         return values == null || values.isEmpty() ? null : values.get(0);

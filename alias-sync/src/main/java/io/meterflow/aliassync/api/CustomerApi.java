@@ -8,11 +8,12 @@ import io.meterflow.aliassync.customer.CustomerChangeProcessor;
 import io.meterflow.aliassync.intake.SizeBudget;
 import io.meterflow.aliassync.rejection.Rejections;
 import io.meterflow.aliassync.intake.AliasRules;
+import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpError;
-import io.meterflow.http.Paging;
 import io.meterflow.http.HttpRequest;
 import io.meterflow.http.HttpResponse;
 import io.meterflow.http.HttpService;
+import io.meterflow.http.Paging;
 import io.meterflow.http.PeerClient;
 import io.meterflow.json.JsonValues;
 import io.meterflow.schemas.CustomerArchived;
@@ -61,8 +62,8 @@ import org.apache.kafka.streams.state.HostInfo;
  */
 public final class CustomerApi implements AutoCloseable {
 
-    public static final String WRITE_TIMEOUT = "api.write.timeout";
-    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(15);
+    public static final String WRITE_TIMEOUT = HttpConfig.WRITE_TIMEOUT;
+    public static final Duration DEFAULT_WRITE_TIMEOUT = HttpConfig.DEFAULT_WRITE_TIMEOUT;
     public static final int DEFAULT_PAGE = 25;
     public static final int MAX_PAGE = 100;
     public static final int MAX_CUSTOMER_IDS = 100;
@@ -389,7 +390,7 @@ public final class CustomerApi implements AutoCloseable {
 
     private HttpResponse list(HttpRequest request) {
         int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE);
-        boolean archived = bool(request.queryParam("only_archived"), "only_archived");
+        boolean archived = request.flagParam("only_archived");
         String after = Paging.after(request.queryParam("next_page"));
         String alias = request.queryParam("ingest_alias");
         String ids = request.queryParam("customer_ids");
@@ -458,7 +459,7 @@ public final class CustomerApi implements AutoCloseable {
 
     private HttpResponse pageHere(HttpRequest request) {
         List<CustomerJson.Held> page = query.localPage(request.queryParam("after"),
-                bool(request.queryParam("only_archived"), "only_archived"), 
+                request.flagParam("only_archived"), 
                 // The page of one instance, asked for one more than a page to tell whether there is more.
                 Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE + 1));
         return HttpResponse.json(200, page.stream().map(CustomerJson.Held::internal).toList());
@@ -621,16 +622,6 @@ public final class CustomerApi implements AutoCloseable {
             throw HttpError.badRequest(field + ": " + ends(problem.get(), 200));
         }
         return config;
-    }
-
-    private static boolean bool(String text, String name) {
-        if (text == null || text.isEmpty()) {
-            return false;
-        }
-        if (text.equals("true") || text.equals("false")) {
-            return Boolean.parseBoolean(text);
-        }
-        throw HttpError.badRequest(name + " must be true or false");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.meterflow.ingest.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meterflow.http.HttpConfig;
 import io.meterflow.http.HttpError;
 import io.meterflow.http.HttpRequest;
 import io.meterflow.http.HttpResponse;
@@ -59,8 +60,8 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
 public final class BillableMetricApi implements AutoCloseable {
 
     /** The same key, and meaning, as alias-sync's customer writes. */
-    public static final String WRITE_TIMEOUT = "api.write.timeout";
-    public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(15);
+    public static final String WRITE_TIMEOUT = HttpConfig.WRITE_TIMEOUT;
+    public static final Duration DEFAULT_WRITE_TIMEOUT = HttpConfig.DEFAULT_WRITE_TIMEOUT;
     public static final int DEFAULT_PAGE = 25;
     public static final int MAX_PAGE = 100;
 
@@ -252,7 +253,7 @@ public final class BillableMetricApi implements AutoCloseable {
     private HttpResponse listForCustomer(HttpRequest request) {
         String customerId = request.pathParam("customer_id");
         // Checked like the other parameters, though without plans every metric is on every customer's plan.
-        bool(request.queryParam("on_current_plan"), "on_current_plan");
+        request.flagParam("on_current_plan");
         Map<String, Object> page = page(request);
         if (customers.exists(customerId).filter(exists -> !exists).isPresent()) {
             throw HttpError.notFound("customer " + customerId + " not found");
@@ -262,7 +263,7 @@ public final class BillableMetricApi implements AutoCloseable {
 
     private Map<String, Object> page(HttpRequest request) {
         int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, MAX_PAGE);
-        boolean includeArchived = bool(request.queryParam("include_archived"), "include_archived");
+        boolean includeArchived = request.flagParam("include_archived");
         String after = Paging.after(request.queryParam("next_page"));
         List<BillableMetric> metrics = query().page(after, includeArchived, limit + 1);
         boolean more = metrics.size() > limit;
@@ -292,16 +293,6 @@ public final class BillableMetricApi implements AutoCloseable {
 
     private static HttpError notFound(String id) {
         return HttpError.notFound("billable metric " + id + " not found");
-    }
-
-    private static boolean bool(String text, String name) {
-        if (text == null || text.isEmpty()) {
-            return false;
-        }
-        if (text.equals("true") || text.equals("false")) {
-            return Boolean.parseBoolean(text);
-        }
-        throw HttpError.badRequest(name + " must be true or false");
     }
 
     @Override
