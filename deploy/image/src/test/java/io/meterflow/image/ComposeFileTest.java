@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The invariants of deploy/compose, checked without a container engine (docker-compose config -q runs in the
  * rehearsal): host networking everywhere, so a port of its own per instance; the replica counts; forwarding and
- * customer lookups wired to instances that exist; secrets from files only; a state volume per instance; and the
- * rehearsal override changing the broker's image only.
+ * customer lookups wired to instances that exist; a static membership per instance; secrets from files only; a
+ * state volume per instance; and the rehearsal override changing the broker's image only.
  */
 class ComposeFileTest {
 
@@ -131,6 +131,19 @@ class ComposeFileTest {
             // With host networking the advertised port is the HTTP port: http.advertised.host:http.port.
             assertThat(env.get("METERFLOW_HTTP_ADVERTISED_HOST")).isEqualTo("127.0.0.1");
             assertThat(app.get("stop_grace_period")).isNotNull();
+        }
+    }
+
+    @Test
+    void eachAppInstanceHasAStaticMembershipOfItsOwn() throws IOException {
+        Map<String, Object> file = compose();
+        Set<String> ids = new HashSet<>();
+        List<Map<String, Object>> apps = new ArrayList<>(withRole(file, "alias-sync").values());
+        apps.addAll(withRole(file, "ingest-stream").values());
+        for (Map<String, Object> app : apps) {
+            String id = env(app).get("METERFLOW_KAFKA_GROUP_INSTANCE_ID");
+            assertThat(id).isNotBlank();
+            assertThat(ids.add(id)).as("group.instance.id %s is used twice", id).isTrue();
         }
     }
 
