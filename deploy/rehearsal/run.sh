@@ -103,9 +103,17 @@ if [[ -n ${MF_BASE_TAR:-} && -f ${MF_BASE_TAR} ]]; then
 else
     . /etc/os-release
     SUITE=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
-    MIRROR=$( (grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}';
-               grep -hs "^deb .* $SUITE .*main" /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-                   awk '{print $2}') | grep -v security | head -1)
+    # The first source of the suite itself: deb822 stanzas (URIs: / Suites:), then one-line "deb [opts] URL suite".
+    MIRROR=$( { awk -v s="$SUITE" 'BEGIN { RS = "" } {
+                    uri = ""; ok = 0; n = split($0, line, "\n")
+                    for (i = 1; i <= n; i++) {
+                        if (line[i] ~ /^URIs:/) { split(line[i], f, " "); uri = f[2] }
+                        if (line[i] ~ /^Suites:/) { m = split(line[i], f, " "); for (j = 2; j <= m; j++) if (f[j] == s) ok = 1 }
+                    }
+                    if (ok && uri != "") print uri }' /etc/apt/sources.list.d/*.sources 2>/dev/null
+                awk -v s="$SUITE" '$1 == "deb" { for (i = 3; i <= NF; i++) if ($i == s) { print $(i - 1); break } }' \
+                    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+              } | head -1 || true)
     [[ -n $MIRROR ]] || { echo "rehearsal: no Debian mirror found in the apt sources" >&2; exit 1; }
     log "base image: debootstrap $SUITE from $MIRROR"
     debootstrap --variant=minbase --include=openjdk-17-jre-headless,ca-certificates "$SUITE" "$WORK/rootfs" \
@@ -176,8 +184,8 @@ STORY=$(python3 "$REPO/deploy/rehearsal/traffic.py" story --run "$RUN" --token "
 log "story: $STORY"
 
 # 7. A steady stream of usage through SIGKILLs --------------------------------------------------------------------
-KILL_INGEST=$("${COMPOSE[@]}" ps -q ingest-stream-2)
-KILL_ALIAS=$("${COMPOSE[@]}" ps -q alias-sync-2)
+KILL_INGEST=$(docker inspect -f '{{.Name}}' "$("${COMPOSE[@]}" ps -q ingest-stream-2)" | tr -d /)
+KILL_ALIAS=$(docker inspect -f '{{.Name}}' "$("${COMPOSE[@]}" ps -q alias-sync-2)" | tr -d /)
 log "streaming usage for $LOAD_SECONDS s at $LOAD_RATE events/s; SIGKILL ingest-stream-2 and alias-sync-2 mid-stream"
 LOAD=$(python3 "$REPO/deploy/rehearsal/traffic.py" load --run "$RUN" --token "$TOKEN" --alias-sync "$AS" \
     --ingest "$IN" --expected "$EXPECTED" --seconds "$LOAD_SECONDS" --rate "$LOAD_RATE" --restart-after 10 \
@@ -194,7 +202,6 @@ for attempt in $(seq 1 40); do
             /rehearsal/expected.tsv "$RUN-" 2>>"$WORK/check.log"); then
         break
     fi
-    CHECK_FAILED=1
     sleep 5
 done
 FIG[check_attempts]=$attempt
@@ -205,14 +212,27 @@ echo "$CHECK" | grep -q 'missing 0, wrong or more than once 0, unacknowledged bu
 echo "$STORY" | grep -q '"story": "ok"' || ok=0
 
 # 9. What it measured -----------------------------------------------------------------------------------------------
-cat <<REPORT
-
-Meterflow rehearsal $RUN on $(hostname) ($(nproc) cores), image $MF_IMAGE
-  packages ${FIG[packages_s]} s, dockerd ${FIG[dockerd_s]} s, base image ${FIG[base_image_s]} s (${FIG[base_image_mb]} MB tar), Jib ${FIG[jib_build_s]} s (image ${FIG[image_mb]} MB)
-  broker ready ${FIG[broker_ready_s]} s after up; alias-sync x2 + ingest-stream x3 ready ${FIG[apps_ready_s]} s after up
-  story: $STORY
-  load:  $LOAD
-  check: $(echo "$CHECK" | tail -1) (attempt ${FIG[check_attempts]}, ${FIG[check_s]} s after the stream)
-  result: $( ((ok)) && echo PASSED || echo FAILED)
-REPORT
+echo
+echo "Meterflow rehearsal $RUN on $(hostname) ($(nproc) cores, load average now $(cut -d" " -f1-3 /proc/loadavg), $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo)), image $MF_IMAGE"
+echo "  setup: packages ${FIG[packages_s]} s, dockerd ${FIG[dockerd_s]} s, base image ${FIG[base_image_s]} s (${FIG[base_image_mb]} MB tar), Jib build ${FIG[jib_build_s]} s (image ${FIG[image_mb]} MB)"
+echo "  ready: broker ${FIG[broker_ready_s]} s after up; alias-sync x2 + ingest-stream x3 ${FIG[apps_ready_s]} s after up"
+python3 - "$STORY" "$LOAD" <<'PY'
+import json, sys
+story, load = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print("  story: %s: %s ingested under an unknown alias at %s, %s when read at %s, then %s (%s) at %s once the alias "
+      "was attached, in %.1f s" % (story["story"], story["transaction_id"], story["ingested_via"], story["parked_status"],
+      story["read_via"], story["then_status"], story["resolution"], story["matched_customer"]["name"], story["seconds"]))
+print("  load: %d events sent, %d accepted (HTTP 200) in %.1f s = %.1f events/s by %d senders; %d requests, failed: %s; "
+      "%d batches needed a retry, slowest batch %.1f s to a 200" % (load["events_sent"], load["events_accepted"],
+      load["seconds"], load["accepted_events_per_second"], load["senders"], load["requests"], load["failed_requests"],
+      load["batches_retried"], load["slowest_batch_s"]))
+for k in load["kills"]:
+    print("  kill: %s SIGKILLed at %.1f s, started again at %.1f s, /health/ready 200 at %.1f s: %.1f s from kill to ready"
+          % (k["container"], k["killed_at_s"], k["started_at_s"], k["ready_at_s"], k["kill_to_ready_s"]))
+for a in load["attached"]:
+    print("  attach: %s asked at %.1f s, applied after %.1f s via %s (failed attempts: %s)"
+          % (a["alias"], a["asked_at_s"], a["took_s"], a["via"], a["failed_attempts"] or "none"))
+PY
+echo "  check: $(echo "$CHECK" | tail -1), on attempt ${FIG[check_attempts]}, ${FIG[check_s]} s after the stream"
+echo "  result: $( ((ok)) && echo PASSED || echo FAILED)"
 ((ok))

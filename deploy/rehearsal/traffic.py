@@ -175,8 +175,8 @@ def load(args):
         customers.append({"id": cid, "alias": alias, "late": late})
     attach_at = {3: args.seconds * 0.3, 4: args.seconds * 0.6}
 
-    figures = {"requests": 0, "retries": 0, "events_sent": 0, "events_accepted": 0, "kills": [],
-               "attached": [], "failed_requests_by_status": {}}
+    figures = {"senders": args.senders, "requests": 0, "failed_requests": {}, "events_sent": 0,
+               "events_accepted": 0, "batches_retried": 0, "slowest_batch_s": 0.0, "kills": [], "attached": []}
     lock = threading.Lock()
     t0 = time.time()
     plan = []
@@ -186,49 +186,78 @@ def load(args):
     threading.Thread(target=killer, args=(plan, args.restart_after, t0, figures, lock), daemon=True).start()
 
     expected = open(args.expected, "a")
-    seq = 0
-    target = 0
+    state = {"seq": 0, "next_at": t0, "target": 0}
     period = args.batch / float(args.rate)
-    next_at = t0
-    while time.time() - t0 < args.seconds:
-        elapsed = time.time() - t0
-        for n, when in list(attach_at.items()):
-            if elapsed >= when:
-                attach(c, args.alias_sync, customers[n], figures, elapsed)
-                del attach_at[n]
-        batch = []
-        owners = []
-        for _ in range(args.batch):
-            seq += 1
-            cust = customers[seq % len(customers)]
-            identifier = cust["id"] if (seq // len(customers)) % 2 == 0 and not cust["late"] else cust["alias"]
-            batch.append(event("%s-load-%07d" % (run, seq), identifier))
-            owners.append(cust["id"])
-        figures["events_sent"] += len(batch)
-        # Retry the same batch (same transaction IDs) at the next instance until it is accepted.
-        tries = 0
+
+    def next_batch():
+        """The next batch and when to send it, on one schedule shared by every sender: a steady rate overall."""
+        with lock:
+            if time.time() - t0 >= args.seconds:
+                return None, None
+            batch, owners = [], []
+            for _ in range(args.batch):
+                state["seq"] += 1
+                seq = state["seq"]
+                cust = customers[seq % len(customers)]
+                by_id = (seq // len(customers)) % 2 == 0 and not cust["late"]
+                batch.append(event("%s-load-%07d" % (run, seq), cust["id"] if by_id else cust["alias"]))
+                owners.append(cust["id"])
+            send_at = state["next_at"]
+            state["next_at"] += period
+            state["target"] += 1
+            figures["events_sent"] += len(batch)
+            return (batch, owners, state["target"]), send_at
+
+    def sender():
+        client = Client(args.token)
+        down_until = {}
         while True:
-            base = args.ingest[target % len(args.ingest)]
-            status, body = c.call(base, "POST", "/v1/ingest", batch)
-            figures["requests"] += 1
-            if status == 200:
-                break
-            key = str(status)
-            figures["failed_requests_by_status"][key] = figures["failed_requests_by_status"].get(key, 0) + 1
-            figures["retries"] += 1
-            tries += 1
-            target += 1
-            if status is not None and 400 <= status < 500:
-                sys.exit("rehearsal: ingest refused a batch: %s %s" % (status, body))
-            time.sleep(min(1.0, 0.05 * tries))
-        target += 1
-        figures["events_accepted"] += len(batch)
-        for e, owner in zip(batch, owners):
-            expected.write("%s\t%s\n" % (e["transaction_id"], owner))
-        next_at += period
-        time.sleep(max(0, next_at - time.time()))
-    for n in list(attach_at):
-        attach(c, args.alias_sync, customers[n], figures, time.time() - t0)
+            item, send_at = next_batch()
+            if item is None:
+                return
+            batch, owners, target = item
+            time.sleep(max(0, send_at - time.time()))
+            started = time.time()
+            tries = 0
+            # Retry the same batch (same transaction IDs) at the next live instance until it is accepted.
+            while True:
+                candidates = [args.ingest[(target + k) % len(args.ingest)] for k in range(len(args.ingest))]
+                live = [b for b in candidates if down_until.get(b, 0) <= time.time()] or candidates
+                base = live[0]
+                status, body = client.call(base, "POST", "/v1/ingest", batch)
+                with lock:
+                    figures["requests"] += 1
+                if status == 200:
+                    break
+                if status is not None and 400 <= status < 500:
+                    with lock:
+                        figures["fatal"] = "ingest refused a batch: %s %s" % (status, body)
+                    return
+                with lock:
+                    key = "connection" if status is None else str(status)
+                    figures["failed_requests"][key] = figures["failed_requests"].get(key, 0) + 1
+                down_until[base] = time.time() + 2
+                tries += 1
+                target += 1
+                time.sleep(min(1.0, 0.05 * tries))
+            took = time.time() - started
+            with lock:
+                figures["events_accepted"] += len(batch)
+                figures["batches_retried"] += 1 if tries else 0
+                figures["slowest_batch_s"] = max(figures["slowest_batch_s"], round(took, 2))
+                for e, owner in zip(batch, owners):
+                    expected.write("%s\t%s\n" % (e["transaction_id"], owner))
+
+    senders = [threading.Thread(target=sender, daemon=True) for _ in range(args.senders)]
+    for t in senders:
+        t.start()
+    while any(t.is_alive() for t in senders) or attach_at:
+        elapsed = time.time() - t0
+        for n, when in sorted(attach_at.items()):
+            if elapsed >= when or not any(t.is_alive() for t in senders):
+                attach(c, args.alias_sync, customers[n], figures, t0, lock)
+                del attach_at[n]
+        time.sleep(0.2)
     expected.close()
     figures["seconds"] = round(time.time() - t0, 1)
     figures["accepted_events_per_second"] = round(figures["events_accepted"] / figures["seconds"], 1)
@@ -237,21 +266,29 @@ def load(args):
     while any("ready_at_s" not in k for k in figures["kills"]) and time.time() < deadline:
         time.sleep(1)
     print(json.dumps(figures))
+    if "fatal" in figures:
+        sys.exit("rehearsal: " + figures["fatal"])
 
 
-def attach(c, alias_sync, customer, figures, elapsed):
+def attach(c, alias_sync, customer, figures, t0, lock):
     """setIngestAliases replaces the aliases, so retrying it (at the other instance) is safe."""
-    for attempt in range(60):
+    started = time.time()
+    failures = {}
+    for attempt in range(120):
         base = alias_sync[attempt % len(alias_sync)]
         status, body = c.call(base, "POST", "/v1/customers/%s/setIngestAliases" % customer["id"],
                               {"ingest_aliases": [customer["alias"]]})
         if status == 200:
-            figures["attached"].append({"alias": customer["alias"], "at_s": round(elapsed, 1), "via": base,
-                                        "attempts": attempt + 1})
-            customer["late"] = False
+            with lock:
+                customer["late"] = False
+                figures["attached"].append({"alias": customer["alias"], "asked_at_s": round(started - t0, 1),
+                                            "took_s": round(time.time() - started, 1), "via": base,
+                                            "failed_attempts": failures})
             return
-        time.sleep(1)
-    sys.exit("rehearsal: could not attach %s" % customer["alias"])
+        key = "connection" if status is None else str(status)
+        failures[key] = failures.get(key, 0) + 1
+        time.sleep(0.5)
+    sys.exit("rehearsal: could not attach %s: %s" % (customer["alias"], failures))
 
 
 def main():
@@ -265,6 +302,7 @@ def main():
     p.add_argument("--seconds", type=float, default=90)
     p.add_argument("--rate", type=int, default=200, help="events per second")
     p.add_argument("--batch", type=int, default=20)
+    p.add_argument("--senders", type=int, default=4, help="concurrent clients sharing the rate")
     p.add_argument("--kill", action="append", default=[])
     p.add_argument("--restart-after", type=float, default=10)
     args = p.parse_args()
