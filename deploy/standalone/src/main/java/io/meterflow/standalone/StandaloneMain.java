@@ -28,9 +28,18 @@ public final class StandaloneMain {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    /**
+     * Runs the launcher with the given environment until it stops (the container image's entrypoint calls this).
+     *
+     * @return the exit code: 0 after a clean stop, 2 on a bad setting, 1 when something could not start or failed
+     */
+    public static int run(String[] args, java.util.Map<String, String> env, PrintStream out, PrintStream err) {
         StandaloneOptions options;
         try {
-            options = StandaloneOptions.parse(args, System.getenv());
+            options = StandaloneOptions.parse(args, env);
         } catch (StandaloneOptions.HelpRequested help) {
             out.print(StandaloneOptions.usage());
             return 0;

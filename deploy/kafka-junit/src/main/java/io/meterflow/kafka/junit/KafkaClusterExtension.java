@@ -37,7 +37,8 @@ import io.meterflow.kafka.junit.KafkaCluster.Kind;
  *   <li>an external cluster, if the environment variable {@value #BOOTSTRAP_SERVERS_ENV} is set (it is never
  *       stopped, and topics are not deleted);</li>
  *   <li>else Testcontainers' Kafka ({@code apache/kafka}, image overridable with the system property
- *       {@value #IMAGE_PROPERTY}) when Docker is available;</li>
+ *       {@value #IMAGE_PROPERTY}; a locally built Meterflow image, {@code meterflow/meterflow:<version>}, runs in its
+ *       {@code kafka} role on the host's network) when Docker is available;</li>
  *   <li>else an in-process {@link io.meterflow.kafka.embedded.EmbeddedKafkaBroker}.</li>
  * </ol>
  *
@@ -61,7 +62,10 @@ public final class KafkaClusterExtension implements BeforeAllCallback, Parameter
     public static final String MODE_PROPERTY = "meterflow.kafka.mode";
     /** The environment variable naming an external cluster's bootstrap servers. */
     public static final String BOOTSTRAP_SERVERS_ENV = "KAFKA_BOOTSTRAP_SERVERS";
-    /** The Docker image for the Testcontainers broker; an {@code apache/kafka} image or a compatible one. */
+    /**
+     * The Docker image for the Testcontainers broker: an {@code apache/kafka} image or a compatible one, or a Meterflow
+     * image (labelled {@code io.meterflow.image.roles}), whose {@code kafka} role is run.
+     */
     public static final String IMAGE_PROPERTY = "meterflow.kafka.image";
     static final String DEFAULT_IMAGE = "apache/kafka:4.1.1";
     /** System property (or JUnit configuration parameter) naming the test tier; {@code unit} starts no broker. */

@@ -11,7 +11,11 @@ import org.junit.jupiter.api.Timeout;
 
 import io.meterflow.kafka.junit.KafkaCluster.Kind;
 
-/** The Testcontainers path on its own, whatever the extension chose for this run; skipped without Docker. */
+/**
+ * The Testcontainers path on its own, whatever the extension chose for this run; skipped without Docker. The image is
+ * {@value KafkaClusterExtension#IMAGE_PROPERTY} if set ({@code apache/kafka}, or a locally built Meterflow image, run
+ * in its {@code kafka} role), else {@code apache/kafka}.
+ */
 class ContainerKafkaIT {
 
     @Test
@@ -19,7 +23,8 @@ class ContainerKafkaIT {
     void runsKafkaInDockerWithTheSameSingleNodeRules() throws Exception {
         assumeTrue(ContainerKafka.dockerAvailable(), "Docker is not available");
 
-        try (SharedKafkaCluster cluster = ContainerKafka.start(KafkaClusterExtension.DEFAULT_IMAGE)) {
+        try (SharedKafkaCluster cluster = ContainerKafka.start(
+                System.getProperty(KafkaClusterExtension.IMAGE_PROPERTY, KafkaClusterExtension.DEFAULT_IMAGE))) {
             String topic = "container-" + UUID.randomUUID();
             cluster.createTopic(topic, 1);
             Records.write(cluster, topic, "meter-1", "7 kWh");
