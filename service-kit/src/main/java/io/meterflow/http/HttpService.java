@@ -85,7 +85,7 @@ public final class HttpService implements AutoCloseable {
         HttpResponse handle(HttpRequest request) throws Exception;
     }
 
-    private record Route(String method, String[] segments, boolean authenticated, Handler handler) {
+    private record Route(String method, String pattern, String[] segments, boolean authenticated, Handler handler) {
         int literalSegments() {
             int n = 0;
             for (String s : segments) {
@@ -102,6 +102,7 @@ public final class HttpService implements AutoCloseable {
     private final QueuedThreadPool threads;
     /** Sorted so that the first match wins; replaced whole, so a request never sees a list being rebuilt. */
     private volatile List<Route> routes = List.of();
+    private volatile AnswerListener answers = (route, status) -> { };
     private final List<byte[]> tokens;
     private final HttpLimits limits;
     private final Semaphore apiPermits;
@@ -190,6 +191,17 @@ public final class HttpService implements AutoCloseable {
         return false;
     }
 
+    /** Told of every answer written: the route's method and pattern ({@code unmatched} for none), and its status. */
+    @FunctionalInterface
+    public interface AnswerListener {
+        void answered(String route, int status);
+    }
+
+    /** Sets who is told of every answer (metrics); one at a time. */
+    public void onAnswer(AnswerListener listener) {
+        this.answers = listener;
+    }
+
     /** Adds a route that needs a bearer token. {@code pattern} segments like {@code {customer_id}} are parameters. */
     public HttpService route(String method, String pattern, Handler handler) {
         return add(method, pattern, true, handler);
@@ -202,7 +214,7 @@ public final class HttpService implements AutoCloseable {
 
     private synchronized HttpService add(String method, String pattern, boolean authenticated, Handler handler) {
         List<Route> sorted = new ArrayList<>(routes);
-        sorted.add(new Route(method.toUpperCase(Locale.ROOT), split(pattern), authenticated, handler));
+        sorted.add(new Route(method.toUpperCase(Locale.ROOT), pattern, split(pattern), authenticated, handler));
         // Literal segments win over parameters: /v1/customers/archive before /v1/customers/{customer_id}.
         sorted.sort(Comparator.comparingInt(Route::literalSegments).reversed());
         routes = List.copyOf(sorted);
@@ -503,6 +515,7 @@ public final class HttpService implements AutoCloseable {
             }
             try {
                 response.setStatus(answer.status());
+                answers.answered(route == null ? "unmatched" : route.method() + " " + route.pattern(), answer.status());
                 HttpFields.Mutable headers = response.getHeaders();
                 answer.headers().forEach(headers::put);
                 byte[] content = answer.body();

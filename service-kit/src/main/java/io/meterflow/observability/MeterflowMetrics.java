@@ -1,5 +1,6 @@
 package io.meterflow.observability;
 
+import io.meterflow.http.HttpService;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,8 @@ public final class MeterflowMetrics {
     public static final String PREFIX = "meterflow.";
     /** 1 while the app's Kafka Streams client is RUNNING, else 0; tagged {@code app}. */
     public static final String APP_READY = "meterflow.app.ready";
+    /** Every HTTP answer, tagged by route (method and pattern) and status. */
+    public static final String HTTP_RESPONSES = "meterflow.http.responses";
     /**
      * How often the Kafka metrics binder looks for new Kafka metrics (per-partition lag appears only once a partition
      * is assigned and fetched). Micrometer's default is a minute.
@@ -59,6 +62,16 @@ public final class MeterflowMetrics {
                 return id.getName().startsWith(PREFIX) ? id : id.withName(PREFIX + id.getName());
             }
         };
+    }
+
+    /**
+     * Counts each answer in {@value #HTTP_RESPONSES}, tagged {@code route} (e.g. {@code POST /v1/ingest}, or
+     * {@code unmatched}: a bounded set, never a raw path) and {@code status}, so that refused requests (400, 401,
+     * 413, 503) are seen beside the ones that succeeded.
+     */
+    public static HttpService.AnswerListener httpAnswers(MeterRegistry registry) {
+        return (route, status) -> registry.counter(HTTP_RESPONSES, "route", route, "status", Integer.toString(status))
+                .increment();
     }
 
     /** A Prometheus registry with the prefix filter and the JVM and process metrics bound. */

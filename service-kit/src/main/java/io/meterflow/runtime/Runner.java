@@ -123,6 +123,7 @@ public final class Runner implements AutoCloseable {
             HttpConfig config = httpConfig != null ? httpConfig : HttpConfig.from(settings, defaultHost);
             HttpService http = config.bind();
             Runner runner = new Runner(http, MeterflowMetrics.prometheusRegistry(), Map.copyOf(extraParts));
+            http.onAnswer(MeterflowMetrics.httpAnswers(runner.registry));
             try {
                 beforeApps.run();
                 Settings served = HttpConfig.withApplicationServer(settings, http);

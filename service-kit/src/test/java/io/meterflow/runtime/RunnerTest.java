@@ -120,6 +120,12 @@ class RunnerTest {
         assertThat(runner.health()).containsExactly(Map.entry("broker", "RUNNING"), Map.entry("first", "RUNNING"),
                 Map.entry("second", "RUNNING"));
         assertThat(status(runner.httpBaseUrl() + "/health/ready")).isEqualTo("200");
+        String unknown = status(runner.httpBaseUrl() + "/v1/nowhere");
+        // Every answer is counted by route pattern and status; a path no route matches is "unmatched", never itself.
+        assertThat(runner.meterRegistry().counter("meterflow.http.responses", "route", "GET /health/ready",
+                "status", "200").count()).isEqualTo(1);
+        assertThat(runner.meterRegistry().counter("meterflow.http.responses", "route", "unmatched",
+                "status", unknown).count()).isEqualTo(1);
 
         runner.close();
         runner.close();
