@@ -118,6 +118,7 @@ public final class HttpService implements AutoCloseable {
         this.limits = limits;
         this.apiPermits = new Semaphore(limits.maxConcurrentRequests());
         server.setHandler(new Dispatcher());
+        server.setErrorHandler(new JsonErrorHandler(() -> answers));
     }
 
     /**
@@ -149,7 +150,6 @@ public final class HttpService implements AutoCloseable {
         // Connection: close, idle connections closed. Jetty's GracefulHandler is not used: it would answer 503 to
         // a readiness check that arrives meanwhile, where the apps' own "stopping" answer says more.
         server.setStopTimeout(STOP_TIMEOUT_MS);
-        server.setErrorHandler(new JsonErrorHandler());
 
         HttpConfiguration http = new HttpConfiguration();
         http.setRequestHeaderSize(limits.maxHeaderBytes());

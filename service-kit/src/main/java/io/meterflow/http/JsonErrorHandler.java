@@ -1,6 +1,7 @@
 package io.meterflow.http;
 
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -19,6 +20,13 @@ import org.slf4j.LoggerFactory;
 final class JsonErrorHandler implements Request.Handler {
 
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorHandler.class);
+
+    private final Supplier<HttpService.AnswerListener> answers;
+
+    /** @param answers who is told of each answer (Jetty answers these before any route is chosen: "unmatched") */
+    JsonErrorHandler(Supplier<HttpService.AnswerListener> answers) {
+        this.answers = answers;
+    }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
@@ -47,6 +55,7 @@ final class JsonErrorHandler implements Request.Handler {
         }
         HttpResponse answer = HttpService.error(status, message);
         response.setStatus(status);
+        answers.get().answered("unmatched", status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, answer.contentType());
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         HttpService.addRetryHint(response.getHeaders(), status);
