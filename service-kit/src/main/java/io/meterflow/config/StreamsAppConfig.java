@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -139,6 +140,36 @@ public record StreamsAppConfig(
         return name;
     }
 
+    /**
+     * What a plain Kafka client of the app needs to reach the cluster: the bootstrap servers and the
+     * {@code security.*}, {@code sasl.*} and {@code ssl.*} settings among the {@code kafka.*} pass-through.
+     */
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> client = new HashMap<>();
+        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        kafkaOverrides.forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                client.put(k, v);
+            }
+        });
+        return client;
+    }
+
+    /**
+     * The producer of an app's HTTP API that publishes one record per write and waits for it: idempotent (a retried
+     * send is not written twice), {@code acks=all}, no lingering, at most 15 s blocked on metadata; client ID
+     * {@code <application.id>-<purpose>}.
+     */
+    public Map<String, Object> apiProducerConfig(String purpose) {
+        Map<String, Object> producer = clientConfig();
+        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        producer.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-" + purpose);
+        return producer;
+    }
+
     /** Settings for the serdes (registry URL and auth). */
     public Map<String, Object> serdeConfig() {
         return new HashMap<>(serdeOverrides);
@@ -158,7 +189,8 @@ public record StreamsAppConfig(
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, numStreamThreads);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) topicReplicationFactor);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        // Meterflow has no global stores; this opts in to Kafka 5.0's default now and silences a start-up warning.
+        // Opts in to Kafka 5.0's default now (the processing exception handler also covers global-store processors,
+        // such as ingest-stream's billable-metrics) and silences a start-up warning.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // A prefixed producer setting beats an unprefixed one, so an operator's kafka.max.request.size must not be

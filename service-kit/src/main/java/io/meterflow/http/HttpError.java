@@ -1,5 +1,7 @@
 package io.meterflow.http;
 
+import io.meterflow.json.JsonValues;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,6 +31,20 @@ public class HttpError extends RuntimeException {
 
     public Map<String, String> headers() {
         return headers;
+    }
+
+    /**
+     * {@code value}, or a 400 naming {@code field} if it holds a lone surrogate (a JSON escape can spell one): UTF-8
+     * cannot carry it, so two different strings would be stored as one.
+     */
+    public static String unlessLoneSurrogate(String field, String value) {
+        int at = JsonValues.loneSurrogate(value);
+        if (at >= 0) {
+            throw badRequest(field + " has a lone surrogate (U+"
+                    + Integer.toHexString(value.charAt(at)).toUpperCase(Locale.ROOT) + ") at index " + at
+                    + "; text must be valid Unicode");
+        }
+        return value;
     }
 
     public static HttpError badRequest(String message) {

@@ -27,12 +27,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -40,9 +38,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -84,20 +80,9 @@ public final class CustomerApi implements AutoCloseable {
                 self);
         this.topic = app.topics().customerChanges();
         this.budget = app.config().sizeBudget();
-        Map<String, Object> config = new HashMap<>();
-        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, app.config().streams().bootstrapServers());
-        app.config().streams().kafkaOverrides().forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                config.put(k, v);
-            }
-        });
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, app.config().streams().applicationId() + "-http-customers");
         // Records are serialized before sending, to be measured against alias-sync.max.change.bytes first.
-        this.producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(app.config().streams().apiProducerConfig("http-customers"),
+                new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /**
@@ -190,7 +175,7 @@ public final class CustomerApi implements AutoCloseable {
         if (idNode == null || !idNode.isTextual() || idNode.asText().isEmpty()) {
             throw HttpError.badRequest("id is required: the ID of the customer to archive");
         }
-        String id = text("id", idNode.asText());
+        String id = HttpError.unlessLoneSurrogate("id", idNode.asText());
         Prepared change = prepare(id, CustomerArchived.newBuilder().build());
         existing(id);
         write(change);
@@ -496,22 +481,7 @@ public final class CustomerApi implements AutoCloseable {
         if (name == null || !name.isTextual() || name.asText().isBlank()) {
             throw HttpError.badRequest("name is required (a non-empty string)");
         }
-        return AliasRules.truncateName(text("name", name.asText()));
-    }
-
-    /**
-     * {@code value}, or a 400 naming {@code field} if it holds a lone surrogate (a JSON escape can spell one): UTF-8
-     * cannot carry it, so two different strings would be stored as one (alias-sync refuses the Kafka equivalent, a
-     * string that is not valid UTF-8, as {@code INVALID_FIELD}).
-     */
-    private static String text(String field, String value) {
-        int at = JsonValues.loneSurrogate(value);
-        if (at >= 0) {
-            throw HttpError.badRequest(field + " has a lone surrogate (U+"
-                    + Integer.toHexString(value.charAt(at)).toUpperCase(Locale.ROOT) + ") at index " + at
-                    + "; text must be valid Unicode");
-        }
-        return value;
+        return AliasRules.truncateName(HttpError.unlessLoneSurrogate("name", name.asText()));
     }
 
     /** {@code text}, or its first and last {@code each} characters (code points) when it is longer than both. */
@@ -552,7 +522,7 @@ public final class CustomerApi implements AutoCloseable {
             if (!alias.isTextual()) {
                 throw HttpError.badRequest("ingest_aliases must be an array of strings");
             }
-            aliases.add(text("ingest_aliases[" + aliases.size() + "]", alias.asText()));
+            aliases.add(HttpError.unlessLoneSurrogate("ingest_aliases[" + aliases.size() + "]", alias.asText()));
         }
         AliasRules.Result result = AliasRules.check(aliases);
         if (result.violation().isPresent()) {
@@ -575,7 +545,8 @@ public final class CustomerApi implements AutoCloseable {
             if (!f.getValue().isTextual()) {
                 throw HttpError.badRequest(name + " must be a string");
             }
-            map.put(text(name + " (the key)", f.getKey()), text(name, f.getValue().asText()));
+            map.put(HttpError.unlessLoneSurrogate(name + " (the key)", f.getKey()),
+                    HttpError.unlessLoneSurrogate(name, f.getValue().asText()));
         });
         return map;
     }
@@ -588,7 +559,7 @@ public final class CustomerApi implements AutoCloseable {
         if (!node.isTextual()) {
             throw HttpError.badRequest(field + " must be a string");
         }
-        return text(field, node.asText());
+        return HttpError.unlessLoneSurrogate(field, node.asText());
     }
 
     /**

@@ -28,9 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -121,20 +119,9 @@ public final class BillableMetricApi implements AutoCloseable {
 
     /** An idempotent producer (a retried send is not written twice), as the customer API's. */
     private static KafkaProducer<byte[], byte[]> producer(IngestConfig config) {
-        Map<String, Object> client = new HashMap<>();
-        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.streams().bootstrapServers());
-        config.streams().kafkaOverrides().forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                client.put(k, v);
-            }
-        });
-        client.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        client.put(ProducerConfig.ACKS_CONFIG, "all");
-        client.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        client.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-        client.put(ProducerConfig.CLIENT_ID_CONFIG, config.streams().applicationId() + "-http-billable-metrics");
         // Records are serialized before sending, to be measured against MAX_RECORD_BYTES first.
-        return new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(config.streams().apiProducerConfig("http-billable-metrics"),
+                new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     /** How long a write waits to be applied before answering 503 ({@value #WRITE_TIMEOUT}). */

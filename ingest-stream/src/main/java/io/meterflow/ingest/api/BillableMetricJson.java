@@ -51,7 +51,7 @@ public final class BillableMetricJson {
         }
         BillableMetric metric = BillableMetric.newBuilder()
                 .setId(id)
-                .setName(text("name", name.asText()))
+                .setName(HttpError.unlessLoneSurrogate("name", name.asText()))
                 .setAggregationType(aggregationType(body.get("aggregation_type")))
                 .setAggregationKey(optionalString(body.get("aggregation_key"), "aggregation_key"))
                 .setEventTypeFilter(eventTypeFilter(body.get("event_type_filter")))
@@ -164,7 +164,7 @@ public final class BillableMetricJson {
             if (exists != null && !exists.isNull() && !exists.isBoolean()) {
                 throw HttpError.badRequest(field + ".exists must be true, false or null");
             }
-            filters.add(new PropertyFilter(text(field + ".name", name.asText()),
+            filters.add(new PropertyFilter(HttpError.unlessLoneSurrogate(field + ".name", name.asText()),
                     exists == null || exists.isNull() ? null : exists.asBoolean(),
                     strings(item.get("in_values"), field + ".in_values"),
                     strings(item.get("not_in_values"), field + ".not_in_values")));
@@ -211,7 +211,8 @@ public final class BillableMetricJson {
             if (!f.getValue().isTextual()) {
                 throw HttpError.badRequest(field + " must be a string");
             }
-            fields.put(text(field + " (the key)", f.getKey()), text(field, f.getValue().asText()));
+            fields.put(HttpError.unlessLoneSurrogate(field + " (the key)", f.getKey()),
+                    HttpError.unlessLoneSurrogate(field, f.getValue().asText()));
         });
         return fields;
     }
@@ -233,7 +234,7 @@ public final class BillableMetricJson {
             if (!value.isTextual()) {
                 throw HttpError.badRequest(field + "[" + values.size() + "] must be a string");
             }
-            values.add(text(field + "[" + values.size() + "]", value.asText()));
+            values.add(HttpError.unlessLoneSurrogate(field + "[" + values.size() + "]", value.asText()));
         }
         return values;
     }
@@ -245,21 +246,7 @@ public final class BillableMetricJson {
         if (!node.isTextual()) {
             throw HttpError.badRequest(field + " must be a string");
         }
-        return text(field, node.asText());
-    }
-
-    /**
-     * {@code value}, or a 400 naming {@code field} if it holds a lone surrogate (a JSON escape can spell one): UTF-8
-     * cannot carry it, so two different names would be stored as one.
-     */
-    private static String text(String field, String value) {
-        int at = JsonValues.loneSurrogate(value);
-        if (at >= 0) {
-            throw HttpError.badRequest(field + " has a lone surrogate (U+"
-                    + Integer.toHexString(value.charAt(at)).toUpperCase(Locale.ROOT) + ") at index " + at
-                    + "; text must be valid Unicode");
-        }
-        return value;
+        return HttpError.unlessLoneSurrogate(field, node.asText());
     }
 
     /** Text quoted in a message, cut to 64 characters and without lone surrogates (the answer is UTF-8). */

@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.StreamsMetadata;
@@ -55,13 +54,7 @@ public final class UsageApi implements AutoCloseable {
         this.names = names;
         this.peers = new PeerClient(PeerClient.anyToken(tokens), Duration.ofSeconds(10));
         IngestConfig config = app.config();
-        Map<String, Object> client = new HashMap<>();
-        client.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.streams().bootstrapServers());
-        config.streams().kafkaOverrides().forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                client.put(k, v);
-            }
-        });
+        Map<String, Object> client = config.streams().clientConfig();
         Topics topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
         this.publisher = new UsagePublisher(client, topics.usageEvents(),
                 config.streams().applicationId() + "-http-ingest", config.ingestProducerMaxRequestSize());
