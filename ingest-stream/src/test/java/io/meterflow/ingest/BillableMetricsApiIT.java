@@ -4,13 +4,8 @@ import static io.meterflow.ingest.ApiClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncService;
-import io.meterflow.aliassync.api.CustomerStoreQuery;
-import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.ingest.api.BillableMetricApi;
-import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
 import io.meterflow.runtime.Runner;
@@ -19,17 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,23 +47,7 @@ class BillableMetricsApiIT {
     static void start(KafkaCluster kafka) throws Exception {
         it = new IntegrationSupport(kafka);
         Path tmp = Files.createTempDirectory("billable-metrics-it");
-        Map<String, String> settings = new HashMap<>(it.settings(tmp.resolve("ingest")));
-        settings.put("alias-sync.application.id", "alias-sync-" + it.applicationId);
-        settings.put("alias-sync.state.dir", tmp.resolve("alias-sync").toString());
-        settings.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.API_TOKENS, TOKEN,
-                BillableMetricApi.WRITE_TIMEOUT, "30s"));
-        AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
-        runner = Runner.builder(Settings.of(settings))
-                .appSettings((app, given) -> given.forApp(app, Map.of()))
-                .app(AliasSyncApp.NAME, AliasSyncService.definition(customers::set))
-                .app(IngestApp.NAME, IngestService.definition(CustomerNames.of(id -> customers.get().name(id))))
-                .build();
-        assertThat(runner.unknownKeys()).isEmpty();
-        runner.start();
-        AliasSyncApp aliasSync = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
-        IntegrationSupport.await("alias-sync to run", Duration.ofSeconds(60),
-                () -> aliasSync.state() == KafkaStreams.State.RUNNING);
-        IntegrationSupport.awaitRunning((IngestApp) runner.app(IngestApp.NAME));
+        runner = it.bothApps(tmp, Map.of(HttpConfig.API_TOKENS, TOKEN, BillableMetricApi.WRITE_TIMEOUT, "30s"));
         api = new ApiClient(runner.httpBaseUrl(), TOKEN);
     }
 

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.aliassync.AliasSyncApp;
-import io.meterflow.aliassync.AliasSyncService;
 import io.meterflow.aliassync.api.CustomerApi;
-import io.meterflow.aliassync.api.CustomerStoreQuery;
-import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
@@ -19,16 +16,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,26 +50,12 @@ class HttpApiIT {
     static void start(KafkaCluster kafka) throws Exception {
         it = new IntegrationSupport(kafka);
         Path tmp = Files.createTempDirectory("http-api-it");
-        // Both apps behind one HTTP port, as the standalone launcher runs them: alias-sync.* keys are its own.
-        Map<String, String> settings = new HashMap<>(it.settings(tmp.resolve("ingest")));
-        settings.put("alias-sync.application.id", "alias-sync-" + it.applicationId);
-        settings.put("alias-sync.state.dir", tmp.resolve("alias-sync").toString());
-        settings.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0", HttpConfig.API_TOKENS, TOKEN,
+        // Both apps behind one HTTP port, as the standalone launcher runs them.
+        runner = it.bothApps(tmp, Map.of(HttpConfig.API_TOKENS, TOKEN,
                 HttpConfig.MAX_BODY_BYTES, String.valueOf(64 * 1024), HttpConfig.MAX_CONCURRENT_REQUESTS, "8",
                 CustomerApi.WRITE_TIMEOUT, "30s"));
-        AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
-        runner = Runner.builder(Settings.of(settings))
-                .appSettings((app, given) -> given.forApp(app, Map.of()))
-                .app(AliasSyncApp.NAME, AliasSyncService.definition(customers::set))
-                .app(IngestApp.NAME, IngestService.definition(id -> customers.get().name(id)))
-                .build();
-        assertThat(runner.unknownKeys()).isEmpty();
-        runner.start();
         aliasSync = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
         ingest = (IngestApp) runner.app(IngestApp.NAME);
-        IntegrationSupport.await("alias-sync to run", Duration.ofSeconds(60),
-                () -> aliasSync.state() == KafkaStreams.State.RUNNING);
-        IntegrationSupport.awaitRunning(ingest);
         api = new ApiClient(runner.httpBaseUrl(), TOKEN);
     }
 

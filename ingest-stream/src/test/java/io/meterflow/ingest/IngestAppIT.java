@@ -2,6 +2,7 @@ package io.meterflow.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meterflow.config.Settings;
 import io.meterflow.ingest.query.EventStatus;
 import io.meterflow.ingest.query.EventStatusQuery;
 import io.meterflow.kafka.junit.KafkaCluster;
@@ -12,7 +13,9 @@ import io.meterflow.schemas.ResolvedUsage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -34,13 +37,46 @@ class IngestAppIT {
     @TempDir
     Path stateDir;
 
+    /** The members of the app's consumer group right now. */
+    private static int members(Admin admin, String group) throws Exception {
+        return admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS)
+                .members().size();
+    }
+
+    /**
+     * Stopping leaves the consumer group, so that the partitions move at once, not after the session timeout (6 s
+     * here); with static membership ({@code group.instance.id}) the member stays, so that a restart within the
+     * session timeout moves nothing. Checked just after each stop returns, well within that timeout.
+     */
+    @Test
+    void stoppingLeavesTheGroupUnlessTheMemberIsStatic(KafkaCluster kafka) throws Exception {
+        try (IntegrationSupport it = new IntegrationSupport(kafka);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            IngestApp dynamic = new IngestApp(it.config(stateDir.resolve("dynamic")), new SimpleMeterRegistry());
+            dynamic.start();
+            IntegrationSupport.awaitRunning(dynamic);
+            assertThat(members(admin, it.applicationId)).isEqualTo(1);
+            dynamic.stop();
+            assertThat(members(admin, it.applicationId)).as("members right after a dynamic member stopped").isZero();
+
+            Map<String, String> settings = new HashMap<>(it.settings(stateDir.resolve("static")));
+            settings.put("kafka.group.instance.id", "ingest-0");
+            IngestApp fixed = new IngestApp(IngestConfig.from(Settings.of(settings)), new SimpleMeterRegistry());
+            fixed.start();
+            IntegrationSupport.awaitRunning(fixed);
+            fixed.stop();
+            assertThat(members(admin, it.applicationId)).as("members right after a static member stopped")
+                    .isEqualTo(1);
+        }
+    }
+
     @Test
     void attributesParksReplaysAndMovesUsageEndToEnd(KafkaCluster kafka) throws Exception {
         try (IntegrationSupport it = new IntegrationSupport(kafka);
              IngestApp app = new IngestApp(it.config(stateDir), new SimpleMeterRegistry())) {
             app.start();
             IntegrationSupport.awaitRunning(app);
-            try (Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
                 assertThat(existing).contains(it.names.usageEvents(), it.names.usageResolved(),
                         it.names.usageRejected(), it.names.usageExpired(), it.names.aliasBindings());

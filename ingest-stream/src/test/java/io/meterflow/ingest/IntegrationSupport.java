@@ -1,7 +1,13 @@
 package io.meterflow.ingest;
 
+import io.meterflow.aliassync.AliasSyncApp;
+import io.meterflow.aliassync.AliasSyncService;
+import io.meterflow.aliassync.api.CustomerStoreQuery;
 import io.meterflow.config.Settings;
+import io.meterflow.http.HttpConfig;
+import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.kafka.junit.KafkaCluster;
+import io.meterflow.runtime.Runner;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
@@ -16,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -138,6 +145,38 @@ final class IntegrationSupport implements AutoCloseable {
             }
             return app.isRunning();
         });
+    }
+
+    /**
+     * Both apps behind one HTTP port on 127.0.0.1, wired as the standalone launcher wires them (alias-sync's keys as
+     * {@code alias-sync.*}, customers named and checked from alias-sync's store in process), started and RUNNING;
+     * {@code http} adds or overrides settings (tokens, limits, timeouts). Every setting given must be read.
+     */
+    Runner bothApps(Path dir, Map<String, String> http) throws InterruptedException {
+        Map<String, String> settings = new HashMap<>(settings(dir.resolve("ingest")));
+        settings.put("alias-sync.application.id", "alias-sync-" + applicationId);
+        settings.put("alias-sync.state.dir", dir.resolve("alias-sync").toString());
+        settings.putAll(Map.of(HttpConfig.HOST, "127.0.0.1", HttpConfig.PORT, "0"));
+        settings.putAll(http);
+        AtomicReference<CustomerStoreQuery> customers = new AtomicReference<>();
+        Runner runner = Runner.builder(Settings.of(settings))
+                .appSettings((app, given) -> given.forApp(app, Map.of()))
+                .app(AliasSyncApp.NAME, AliasSyncService.definition(customers::set))
+                .app(IngestApp.NAME, IngestService.definition(CustomerNames.of(id -> customers.get().name(id))))
+                .build();
+        try {
+            if (!runner.unknownKeys().isEmpty()) {
+                throw new AssertionError("settings no app read: " + runner.unknownKeys());
+            }
+            runner.start();
+            AliasSyncApp aliasSync = (AliasSyncApp) runner.app(AliasSyncApp.NAME);
+            await("alias-sync to run", Duration.ofSeconds(60), () -> aliasSync.state() == KafkaStreams.State.RUNNING);
+            awaitRunning((IngestApp) runner.app(IngestApp.NAME));
+            return runner;
+        } catch (RuntimeException | Error | InterruptedException e) {
+            runner.close();
+            throw e;
+        }
     }
 
     /** Reads a topic from the beginning, read_committed, on all its partitions. */
