@@ -1,0 +1,76 @@
+package io.meterflow.ingest.aggregate;
+
+import io.meterflow.schemas.BillableMetric;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * Aggregated usage as one ingest-stream instance holds it: the aggregates of the customers whose usage-resolved
+ * partitions it hosts as active tasks (usage-resolved is keyed by customer, so all of a customer's aggregates are in
+ * one partition). The usage API asks the owner of each customer ({@link #owner}) and forwards when that is another
+ * instance, as event search does; listing every customer asks every instance ({@link #customers}).
+ *
+ * <p>Values are exact decimals. Windows are UTC hours, UTC days, or the whole requested period; aggregates are kept
+ * per hour and the other windows are derived from them (UNIQUE from the hours' distinct values, not their counts).
+ */
+public interface UsageAggregatesQuery {
+
+    /** The windows an answer is cut into (Metronome's {@code window_size}). */
+    enum WindowSize { HOUR, DAY, NONE }
+
+    /**
+     * A group's values: {@code keys} are one of the metric's {@code group_keys} in the metric's order, {@code values}
+     * the event's values for them in the same order (an element is null where the event lacked the property).
+     */
+    record Group(List<String> keys, List<String> values) {
+    }
+
+    /**
+     * One window of one customer and metric: the metric's value over the events that matched it in the window, or
+     * null when none did for MAX and LATEST (COUNT, SUM and UNIQUE are 0 then). {@code group} is null for the
+     * ungrouped total.
+     */
+    record WindowValue(Instant start, Instant end, Group group, BigDecimal value) {
+    }
+
+    /**
+     * Where a customer's aggregates live: {@code hostedHere} when this instance hosts its partition as active task;
+     * otherwise {@code host} is the instance that does (null when not known, e.g. without {@code application.server}
+     * or during a rebalance).
+     */
+    record Owner(boolean hostedHere, HostInfo host) {
+    }
+
+    /** Thrown by the reads when the customer's partition is not (or no longer) hosted here as active task. */
+    final class NotHostedHere extends RuntimeException {
+        public NotHostedHere(String customerId) {
+            super("the aggregates of customer " + customerId + " are not hosted by this instance");
+        }
+    }
+
+    Owner owner(String customerId);
+
+    /**
+     * The customer's usage of {@code metric} in windows of {@code size} from {@code start} (inclusive) to {@code end}
+     * (exclusive), both on UTC hour boundaries (and on UTC day boundaries for DAY), one value per window in time
+     * order: every window of the period is answered, with or without usage.
+     *
+     * @param groupKey    null: the ungrouped total, one value per window; otherwise one of the metric's
+     *                    {@code group_keys} (the same names, in any order): one value per window and per group that
+     *                    had usage in the period, ordered by window, then by the group's values
+     * @param groupFilter for a grouped read, the values to keep per key (a key absent or mapped to an empty list keeps
+     *                    every value); ignored for the total
+     * @throws NotHostedHere when the customer's partition is not hosted here as active task
+     */
+    List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end);
+
+    /**
+     * Customers that have any aggregate in this instance's active partitions, in ascending order of ID, strictly after
+     * {@code after} (null: from the first), at most {@code limit}.
+     */
+    List<String> customers(String after, int limit);
+}
