@@ -304,7 +304,7 @@ class UsageQueryApiTest {
                     page.path("data").forEach(rows::add);
                     assertThat(page.path("data").size()).isLessThanOrEqualTo(limit);
                     cursor = page.path("next_page").isNull() ? null : page.path("next_page").asText();
-                    pages++;
+                    assertThat(++pages).as("pages of " + limit + " (a cursor that does not advance)").isLessThan(40);
                 } while (cursor != null);
                 assertThat(rows).as("limit " + limit).containsExactlyElementsOf(whole.path("data"));
             }
@@ -391,6 +391,7 @@ class UsageQueryApiTest {
                         + (cursor == null ? "" : "&next_page=" + cursor), body));
                 page.path("data").forEach(rows::add);
                 cursor = page.path("next_page").isNull() ? null : page.path("next_page").asText();
+                assertThat(rows.size()).as("a cursor that does not advance").isLessThan(40);
             } while (cursor != null);
             assertThat(rows).as("limit " + limit).containsExactlyElementsOf(whole);
         }
