@@ -5,13 +5,15 @@ import io.meterflow.ingest.api.BillableMetricApi;
 import io.meterflow.ingest.api.CustomerNames;
 import io.meterflow.ingest.api.HttpCustomerNames;
 import io.meterflow.ingest.api.UsageApi;
+import io.meterflow.ingest.api.UsageQueryApi;
 import io.meterflow.runtime.AppDefinition;
 import java.time.Duration;
 
 /**
  * ingest-stream as the {@link io.meterflow.runtime.Runner} runs it, in every mode: its stream processing
- * ({@link IngestApp}, configured by {@link IngestConfig}), its usage API ({@link UsageApi}) and its billable metric
- * API ({@link BillableMetricApi}, which reads {@value BillableMetricApi#WRITE_TIMEOUT}).
+ * ({@link IngestApp}, configured by {@link IngestConfig}), its usage API ({@link UsageApi}), its usage queries
+ * ({@link UsageQueryApi}) and its billable metric API ({@link BillableMetricApi}, which reads
+ * {@value BillableMetricApi#WRITE_TIMEOUT}).
  */
 public final class IngestService {
 
@@ -47,6 +49,9 @@ public final class IngestService {
         IngestApp app = new IngestApp(config, context.registry());
         UsageApi usage = UsageApi.install(context.http(), app, context.apiTokens(), names);
         BillableMetricApi billableMetrics = BillableMetricApi.install(context.http(), app, names, writeTimeout);
+        // PLACEHOLDER until the stream side of issue 16 is merged: replace AGGREGATES_NOT_AVAILABLE with
+        // app::aggregates (IngestApp.aggregates() returning the UsageAggregatesQuery over the stream's stores).
+        UsageQueryApi.install(context.http(), app, context.apiTokens(), UsageQueryApi.AGGREGATES_NOT_AVAILABLE);
         return new AppDefinition.Installed(app, new Apis(usage, billableMetrics));
     }
 

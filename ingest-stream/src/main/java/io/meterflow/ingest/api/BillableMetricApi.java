@@ -265,16 +265,22 @@ public final class BillableMetricApi implements AutoCloseable {
         return definitions.get();
     }
 
-    private static BillableMetricsQuery query(IngestApp app) {
-        KafkaStreams.State state = app.state();
-        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
-            throw HttpError.unavailable("ingest-stream is " + state + "; retry when it is RUNNING");
-        }
+    /** The definitions of a RUNNING (or REBALANCING) app, or a 503; the usage queries read them too. */
+    static BillableMetricsQuery query(IngestApp app) {
+        requireRunning(app);
         try {
             return app.billableMetrics();
         } catch (InvalidStateStoreException e) {
             throw HttpError.unavailable("the billable metrics are not available here right now (" + e.getMessage()
                     + "); retry");
+        }
+    }
+
+    /** A 503 unless the app is RUNNING or REBALANCING (its state can be read then). */
+    static void requireRunning(IngestApp app) {
+        KafkaStreams.State state = app.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            throw HttpError.unavailable("ingest-stream is " + state + "; retry when it is RUNNING");
         }
     }
 

@@ -1,0 +1,135 @@
+package io.meterflow.ingest.api;
+
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery;
+import io.meterflow.ingest.query.EventStatusQuery;
+import io.meterflow.schemas.BillableMetric;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.streams.state.HostInfo;
+
+/**
+ * The aggregates of some customers, as one instance would answer them: usage per hour set by the test, every other
+ * window 0 (null for MAX and LATEST metrics: set a metric's "empty" value), summed into DAY and NONE windows.
+ * Customers not hosted here have an owner set by the test (or none: a rebalance).
+ */
+final class FakeUsageAggregates implements UsageAggregatesQuery {
+
+    private record Key(String customer, String metric, List<String> group) {
+    }
+
+    private final Set<String> hosted = ConcurrentHashMap.newKeySet();
+    private final Map<String, HostInfo> elsewhere = new ConcurrentHashMap<>();
+    /** Per customer, metric and group values (empty for the total): the value of each hour that had usage. */
+    private final Map<Key, TreeMap<Instant, BigDecimal>> hours = new ConcurrentHashMap<>();
+    /** Customers whose partition moved away after owner() said they were here. */
+    final Set<String> movedAway = ConcurrentHashMap.newKeySet();
+    final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    FakeUsageAggregates host(String... customers) {
+        hosted.addAll(List.of(customers));
+        return this;
+    }
+
+    FakeUsageAggregates ownedBy(String customer, HostInfo host) {
+        elsewhere.put(customer, host);
+        return this;
+    }
+
+    /** Usage of the total (no group values) or of one group, in the hour starting at {@code hour}. */
+    FakeUsageAggregates usage(String customer, String metric, String hour, String value, String... group) {
+        hours.computeIfAbsent(new Key(customer, metric, group.length == 0 ? List.of() : java.util.Arrays.asList(group)),
+                k -> new TreeMap<>()).put(Instant.parse(hour), value == null ? null : new BigDecimal(value));
+        return this;
+    }
+
+    @Override
+    public Owner owner(String customerId) {
+        return hosted.contains(customerId) ? new Owner(true, null) : new Owner(false, elsewhere.get(customerId));
+    }
+
+    @Override
+    public List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end) {
+        if (!hosted.contains(customerId) || movedAway.contains(customerId)) {
+            throw new NotHostedHere(customerId);
+        }
+        reads.add(customerId + "/" + metric.getId() + (groupKey == null ? "" : "/" + groupKey));
+        Duration step = switch (size) {
+            case HOUR -> Duration.ofHours(1);
+            case DAY -> Duration.ofDays(1);
+            case NONE -> Duration.between(start, end);
+        };
+        List<WindowValue> answer = new ArrayList<>();
+        if (groupKey == null) {
+            TreeMap<Instant, BigDecimal> total = hours.getOrDefault(new Key(customerId, metric.getId(), List.of()),
+                    new TreeMap<>());
+            for (Instant from = start; from.isBefore(end); from = from.plus(step)) {
+                answer.add(new WindowValue(from, from.plus(step), null, sum(total, from, from.plus(step), metric)));
+            }
+            return answer;
+        }
+        List<String> keys = metric.getGroupKeys().stream().filter(k -> new HashSet<>(k).equals(new HashSet<>(groupKey)))
+                .findFirst().orElseThrow();
+        List<List<String>> groups = new ArrayList<>();
+        hours.forEach((key, values) -> {
+            if (key.customer().equals(customerId) && key.metric().equals(metric.getId())
+                    && key.group().size() == keys.size() && !values.subMap(start, end).isEmpty()
+                    && kept(keys, key.group(), groupFilter)) {
+                groups.add(key.group());
+            }
+        });
+        groups.sort(Comparator.comparing(g -> String.join("\u0000", g.stream().map(v -> v == null ? "" : v).toList()),
+                EventStatusQuery::compareUtf8));
+        for (Instant from = start; from.isBefore(end); from = from.plus(step)) {
+            for (List<String> group : groups) {
+                answer.add(new WindowValue(from, from.plus(step), new Group(keys, group),
+                        sum(hours.get(new Key(customerId, metric.getId(), group)), from, from.plus(step), metric)));
+            }
+        }
+        return answer;
+    }
+
+    private static boolean kept(List<String> keys, List<String> group, Map<String, List<String>> filter) {
+        for (int i = 0; i < keys.size(); i++) {
+            List<String> allowed = filter.get(keys.get(i));
+            if (allowed != null && !allowed.isEmpty() && !allowed.contains(group.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static BigDecimal sum(TreeMap<Instant, BigDecimal> values, Instant from, Instant to,
+            BillableMetric metric) {
+        Map<Instant, BigDecimal> in = values == null ? Map.of() : values.subMap(from, to);
+        if (in.isEmpty()) {
+            return switch (metric.getAggregationType()) {
+                case MAX, LATEST -> null;
+                default -> BigDecimal.ZERO;
+            };
+        }
+        BigDecimal sum = BigDecimal.ZERO;
+        for (BigDecimal value : in.values()) {
+            sum = value == null ? sum : sum.add(value);
+        }
+        return sum;
+    }
+
+    @Override
+    public List<String> customers(String after, int limit) {
+        Set<String> with = new HashSet<>();
+        hours.keySet().forEach(k -> with.add(k.customer()));
+        with.retainAll(hosted);
+        return with.stream().sorted(EventStatusQuery::compareUtf8)
+                .filter(c -> after == null || EventStatusQuery.compareUtf8(c, after) > 0).limit(limit).toList();
+    }
+}
