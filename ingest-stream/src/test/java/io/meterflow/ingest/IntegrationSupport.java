@@ -54,7 +54,7 @@ final class IntegrationSupport implements AutoCloseable {
                 d.customers() + "-" + suffix, d.aliasBindings() + "-" + suffix,
                 d.customerChangesRejected() + "-" + suffix, d.usageResolved() + "-" + suffix,
                 d.usageRejected() + "-" + suffix, d.usageExpired() + "-" + suffix,
-                d.billableMetrics() + "-" + suffix);
+                d.billableMetrics() + "-" + suffix, d.usageAggregates() + "-" + suffix);
         this.topics = Topics.create(names, Map.of("schema.registry.url", registry));
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
