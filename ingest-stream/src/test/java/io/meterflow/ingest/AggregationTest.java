@@ -262,6 +262,35 @@ class AggregationTest {
     }
 
     @Test
+    void aMetricCreatedWhileUsageMovesIsExactWhenItsBackfillEnds(@TempDir Path other) {
+        try (IngestHarness small = new IngestHarness(other, Map.of("aggregation.backfill.chunk.size", "2"))) {
+            AggregationSupport s = new AggregationSupport(small);
+            small.bindCustomer(A);
+            small.bindCustomer(B);
+            small.bind(ALIAS, A);
+            for (int i = 0; i < 6; i++) {
+                small.send(event("t" + i, ALIAS, T1, "price", num("1")));
+            }
+            small.send(event("direct", A, T1, "price", num("100")));
+            s.define(metric("sum", AggregationType.SUM, "price", List.of()).build());
+            assertThat(s.hosted().backfill("sum").running()).isTrue();
+
+            small.bind(ALIAS, B); // moves all six while the backfill has folded only two
+            small.send(event("t9", ALIAS, T2, "price", num("10")));
+            small.send(event("t0-late", A, T2, "price", num("1000")));
+            for (int i = 0; i < 10; i++) {
+                small.advance(Duration.ofSeconds(1));
+            }
+
+            assertThat(s.hosted().backfill("sum").running()).isFalse();
+            assertThat(s.value(A, "sum", HOUR)).isEqualTo("1100");
+            assertThat(s.value(B, "sum", HOUR)).isEqualTo("16");
+            assertThat(s.total(B, "sum", HOUR).getEventCount()).isEqualTo(7);
+            assertThat(small.count(AggregationMetrics.RECORDS, "kind", "unmatched_retract")).isZero();
+        }
+    }
+
+    @Test
     void anArchivedMetricStopsFoldingAndKeepsItsAggregates() {
         BillableMetric count = metric("count", AggregationType.COUNT, null, List.of()).build();
         a.define(count);
