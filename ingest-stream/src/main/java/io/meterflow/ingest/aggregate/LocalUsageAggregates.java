@@ -1,6 +1,7 @@
 package io.meterflow.ingest.aggregate;
 
 import io.meterflow.ingest.query.EventStatusQuery;
+import io.meterflow.ingest.route.TransactionPartitioner;
 import io.meterflow.schemas.BillableMetric;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,7 +21,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * {@link UsageAggregatesQuery} on this instance's Kafka Streams stores. A customer's aggregates are in the task of the
  * usage-resolved partition its ID falls in: ingest-stream writes usage-resolved keyed by customer ID with a string
  * serializer and the default partitioner, and the aggregation stores belong to the sub-topology that reads it, so
- * {@code queryMetadataForKey(aggregates, customerId, StringSerializer)} names that partition and its host.
+ * {@code queryMetadataForKey(aggregates, customerId, StringSerializer)} names that partition and its host. Without
+ * {@code application.server} Kafka Streams has no metadata; the partition is then computed as the default
+ * partitioner does (murmur2 of the ID's UTF-8 bytes), and only whether it is hosted here is known.
  */
 public final class LocalUsageAggregates implements UsageAggregatesQuery {
 
@@ -46,7 +49,16 @@ public final class LocalUsageAggregates implements UsageAggregatesQuery {
         boolean known = metadata != null && !metadata.equals(KeyQueryMetadata.NOT_AVAILABLE);
         HostInfo host = known && metadata.activeHost() != null && !HostInfo.unavailable().equals(metadata.activeHost())
                 ? metadata.activeHost() : null;
-        return new Owner(known && hosted(metadata.partition()) != null, host);
+        return new Owner(hosted(partition(customerId, metadata)) != null, host);
+    }
+
+    /**
+     * The customer's usage-resolved partition: from the metadata when Kafka Streams has it (with
+     * {@code application.server}), else as the default partitioner computes it for the customer ID's UTF-8 bytes.
+     */
+    private int partition(String customerId, KeyQueryMetadata metadata) {
+        return metadata != null && !metadata.equals(KeyQueryMetadata.NOT_AVAILABLE) ? metadata.partition()
+                : TransactionPartitioner.partitionOf(customerId, partitions);
     }
 
     /** This instance's stores of one partition (active task only), or null when it does not host it. */
@@ -68,11 +80,7 @@ public final class LocalUsageAggregates implements UsageAggregatesQuery {
     }
 
     private HostedAggregates hostedFor(String customerId) {
-        KeyQueryMetadata metadata = metadata(customerId);
-        if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-            throw new NotHostedHere(customerId);
-        }
-        HostedAggregates hosted = hosted(metadata.partition());
+        HostedAggregates hosted = hosted(partition(customerId, metadata(customerId)));
         if (hosted == null) {
             throw new NotHostedHere(customerId);
         }
