@@ -302,6 +302,44 @@ class AggregationTest {
     }
 
     @Test
+    void theSweepDropsHeldEventsAndMaxValuesPastTheirHorizonsButKeepsUniqueValuesAndTheRows(@TempDir Path other) {
+        Map<String, String> shortHorizons = Map.of("pending.horizon", "2h", "dedup.horizon", "2h",
+                "attribution.horizon", "2h", "validation.max.event.age", "2h", "sweep.interval", "1m");
+        try (IngestHarness small = new IngestHarness(other, shortHorizons)) {
+            AggregationSupport s = new AggregationSupport(small);
+            small.bindCustomer(A);
+            s.define(metric("max", AggregationType.MAX, "cpu", List.of()).build());
+            s.define(metric("users", AggregationType.UNIQUE, "user", List.of()).build());
+            small.send(event("t1", A, T1, "cpu", num("5"), "user", "ann"));
+            var values = small.driver.<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(
+                    AggregateLedger.VALUES);
+            var events = small.driver.getKeyValueStore(AggregateLedger.EVENTS);
+            assertThat(count(values.all())).isEqualTo(2);
+            assertThat(count(events.all())).isEqualTo(1);
+
+            small.advance(Duration.ofHours(2).plusMinutes(2)); // past the held events' 2 h
+            assertThat(count(events.all())).isZero();
+            assertThat(count(values.all())).isEqualTo(2);
+
+            small.advance(Duration.ofHours(3)); // past hour end + 2 h + 2 h
+            assertThat(count(values.all())).isEqualTo(1); // UNIQUE's distinct value stays
+            assertThat(s.value(A, "max", HOUR)).isEqualTo("5");
+            assertThat(s.value(A, "users", HOUR)).isEqualTo("1");
+        }
+    }
+
+    private static int count(org.apache.kafka.streams.state.KeyValueIterator<?, ?> it) {
+        int n = 0;
+        try (it) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Test
     void anUnreadableRecordOnUsageResolvedIsCountedAndSkipped() {
         a.define(metric("count", AggregationType.COUNT, null, List.of()).build());
         h.resolvedRaw.pipeInput(A.getBytes(), new byte[] {0, 0, 0, 0, 42, 1, 2});
