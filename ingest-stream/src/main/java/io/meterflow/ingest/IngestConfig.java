@@ -131,12 +131,6 @@ public record IngestConfig(
             throw new ConfigException(SWEEP_MAX_CHUNK_SIZE, sweepMaxChunkSize, "must be at least 1");
         }
         requirePositive(BACKFILL_INTERVAL, backfillInterval);
-        if (aggregationEnabled && io.meterflow.ingest.aggregate.AggregateRecordBudget.LARGEST > streams.recordMaxBytes()) {
-            throw new ConfigException(StreamsAppConfig.RECORD_MAX_BYTES, streams.recordMaxBytes(), "the aggregation"
-                    + " writes records up to " + io.meterflow.ingest.aggregate.AggregateRecordBudget.LARGEST
-                    + " bytes: raise " + StreamsAppConfig.RECORD_MAX_BYTES + " or set " + AGGREGATION_ENABLED
-                    + "=false");
-        }
         if (backfillChunkSize < 1) {
             throw new ConfigException(BACKFILL_CHUNK_SIZE, backfillChunkSize, "must be at least 1");
         }

@@ -340,6 +340,15 @@ class AggregationTest {
     }
 
     @Test
+    void aMetricWhoseIdIsLongerThanAKeyMayHoldIsNotAggregated() {
+        String longId = "m".repeat(600);
+        a.define(metric(longId, AggregationType.COUNT, null, List.of()).build());
+        h.send(event("t1", A, T1));
+        assertThat(a.hosted().backfill(longId)).isNull();
+        assertThat(h.aggregates.isEmpty()).isTrue();
+    }
+
+    @Test
     void anUnreadableRecordOnUsageResolvedIsCountedAndSkipped() {
         a.define(metric("count", AggregationType.COUNT, null, List.of()).build());
         h.resolvedRaw.pipeInput(A.getBytes(), new byte[] {0, 0, 0, 0, 42, 1, 2});

@@ -57,6 +57,11 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
 
     private static final Logger LOG = LoggerFactory.getLogger(AggregateProcessor.class);
     private static final long HOUR_MS = 3_600_000L;
+    /**
+     * Longest metric ID aggregated, in UTF-8 bytes (the API's are UUIDs; only a record written to billable-metrics
+     * directly can have a longer one): it is in every key, and bounds the records ({@link AggregateRecordBudget}).
+     */
+    public static final int MAX_METRIC_ID_BYTES = 512;
 
     private final IngestConfig config;
     private final Deserializer<ResolvedUsage> values;
@@ -68,6 +73,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
     private TreeMap<String, MetricProgress> progress;
     /** Compiled definitions of the metrics in {@link #progress}. */
     private final Map<String, CompiledMetric> compiled = new HashMap<>();
+    private final java.util.Set<String> refusedIds = new java.util.HashSet<>();
     private Bytes valuesSweepCursor;
     private Bytes eventsSweepCursor;
 
@@ -206,6 +212,13 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         for (BillableMetric definition : current.values()) {
             String id = definition.getId();
             MetricProgress p = progress.get(id);
+            if (p == null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_METRIC_ID_BYTES) {
+                if (refusedIds.add(id)) {
+                    LOG.warn("Billable metric {}… is not aggregated: its ID is longer than {} bytes",
+                            id.substring(0, 64), MAX_METRIC_ID_BYTES);
+                }
+                continue;
+            }
             long updatedAt = definition.getUpdatedAt().toEpochMilli();
             if (p == null) {
                 if (definition.getArchivedAt() == null) {
