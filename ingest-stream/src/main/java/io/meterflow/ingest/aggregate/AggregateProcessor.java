@@ -89,6 +89,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         this.ledger = new AggregateLedger(context);
         this.definitions = context.getStateStore(BillableMetricsStore.STORE);
         this.progress = ledger.allProgress();
+        compiled.clear();
         for (String id : progress.keySet()) {
             BillableMetric definition = definitions.get(id);
             if (definition != null) {
