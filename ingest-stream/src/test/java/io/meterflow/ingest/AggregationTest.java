@@ -33,6 +33,7 @@ class AggregationTest {
     static final Instant T1 = HOUR.plusSeconds(600);
     static final Instant T2 = HOUR.plusSeconds(1200);
     static final Instant T3 = HOUR.plusSeconds(1800);
+    static final Instant EARLIER = HOUR.minus(Duration.ofHours(5));
 
     @TempDir
     Path stateDir;
@@ -59,17 +60,21 @@ class AggregationTest {
     }
 
     @Test
-    void countAddsAssignsAndAMoveTakesUsageFromOneCustomerToTheOther() {
+    void countAddsAssignsAndAMoveTakesUsageFromOneCustomerToTheOtherInEachHour() {
         a.define(metric("count", AggregationType.COUNT, null, List.of()).build());
         h.send(event("t1", A, T1));
         h.send(event("t2", ALIAS, T2));
         h.send(event("t3", ALIAS, T3));
+        h.send(event("t4", ALIAS, EARLIER.plusSeconds(5)));
         assertThat(a.value(A, "count", HOUR)).isEqualTo("3");
+        assertThat(a.value(A, "count", EARLIER)).isEqualTo("1");
 
         moveAliasToB();
 
         assertThat(a.value(A, "count", HOUR)).isEqualTo("1");
         assertThat(a.value(B, "count", HOUR)).isEqualTo("2");
+        assertThat(a.value(A, "count", EARLIER)).isEqualTo("0");
+        assertThat(a.value(B, "count", EARLIER)).isEqualTo("1");
         UsageAggregate published = a.publishedTotal(B, "count", HOUR);
         assertThat(published.getValue()).isEqualTo("2");
         assertThat(published.getEventCount()).isEqualTo(2);
@@ -78,8 +83,8 @@ class AggregationTest {
         assertThat(published.getAggregationType()).isEqualTo("COUNT");
         assertThat(published.getBillableMetricName()).isEqualTo("metric count");
         assertThat(a.publishedTotal(A, "count", HOUR).getValue()).isEqualTo("1");
-        assertThat(h.count(AggregationMetrics.RECORDS, "kind", "assign")).isEqualTo(5);
-        assertThat(h.count(AggregationMetrics.RECORDS, "kind", "retract")).isEqualTo(2);
+        assertThat(h.count(AggregationMetrics.RECORDS, "kind", "assign")).isEqualTo(7);
+        assertThat(h.count(AggregationMetrics.RECORDS, "kind", "retract")).isEqualTo(3);
     }
 
     @Test
