@@ -3,6 +3,7 @@ package io.meterflow.ingest;
 import io.meterflow.ingest.aggregate.AggregateLedger;
 import io.meterflow.ingest.aggregate.AggregateProcessor;
 import io.meterflow.ingest.aggregate.AggregationMetrics;
+import io.meterflow.ingest.aggregate.ByCustomer;
 import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
@@ -201,7 +202,8 @@ public final class IngestTopology {
                     .process(() -> new AggregateProcessor(config, resolvedUsage, aggregationMetrics),
                             Named.as(AGGREGATE), AggregateLedger.storeNames())
                     .to(topics.names().usageAggregates(), Produced.with(topics.usageAggregates().keySerde(),
-                            topics.usageAggregates().valueSerde()).withName(USAGE_AGGREGATES_SINK));
+                            topics.usageAggregates().valueSerde()).withStreamPartitioner(new ByCustomer())
+                            .withName(USAGE_AGGREGATES_SINK));
         }
 
         // Billable metric definitions: a global store, so every task and every instance holds all of them.

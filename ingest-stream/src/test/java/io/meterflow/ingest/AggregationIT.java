@@ -77,6 +77,14 @@ class AggregationIT {
             assertThat(status.running()).isFalse();
             assertThat(meters.get(AggregationMetrics.PUBLISHED).counter().count()).isGreaterThanOrEqualTo(15);
 
+            try (IntegrationSupport.Reader<io.meterflow.schemas.UsageAggregate> out = it.reader(
+                    it.names.usageAggregates(), it.topics.usageAggregates().valueSerde().deserializer())) {
+                IntegrationSupport.await("usage-aggregates written", Duration.ofSeconds(30),
+                        () -> out.poll(Duration.ofMillis(200)).size() >= 2);
+                // A customer's aggregates are in the customer's partition, as its usage-resolved records are.
+                assertThat(out.records).allSatisfy(r -> assertThat(r.partition()).isEqualTo(
+                        io.meterflow.ingest.route.TransactionPartitioner.partitionOf(r.value().getCustomerId(), 4)));
+            }
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
                 ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, it.names.usageAggregates());
                 assertThat(admin.describeConfigs(List.of(topic)).all().get(30, TimeUnit.SECONDS).get(topic)
