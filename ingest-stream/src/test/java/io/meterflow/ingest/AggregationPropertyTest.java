@@ -150,6 +150,7 @@ class AggregationPropertyTest {
                 KeyValue<Bytes, AggregateState> kv = it.next();
                 String metricId = AggregateKeys.metricIdOf(kv.key.get());
                 AggregateKeys.Row row = AggregateKeys.decodeRow(kv.key, sizes.get(metricId));
+                assertThat(row.version()).isEqualTo(a.version(metricId));
                 if (kv.value.getEventCount() > 0) {
                     actual.put(List.of(row.customerId(), metricId, row.hour(), row.slice(), row.groupValues()),
                             kv.value);

@@ -14,6 +14,7 @@ import io.meterflow.schemas.UsageAggregate;
 import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.AggregateState;
+import io.meterflow.schemas.internal.ingest.MetricProgress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,12 +85,21 @@ final class AggregationSupport {
         return h.driver.getKeyValueStore(AggregateLedger.AGGREGATES);
     }
 
+    /** The version of the metric the task folds into now (0 when it has not set it up). */
+    long version(String metricId) {
+        KeyValueStore<String, MetricProgress> progress = h.driver.getKeyValueStore(AggregateLedger.PROGRESS);
+        MetricProgress p = progress.get(metricId);
+        return p == null ? 0 : p.getSetUpAt();
+    }
+
     AggregateState total(String customer, String metricId, Instant hour) {
-        return rows().get(AggregateKeys.row(customer, metricId, hour.toEpochMilli(), 0, List.of()));
+        return rows().get(AggregateKeys.row(customer, metricId, version(metricId), hour.toEpochMilli(), 0,
+                List.of()));
     }
 
     AggregateState slice(String customer, String metricId, Instant hour, int slice, String... values) {
-        return rows().get(AggregateKeys.row(customer, metricId, hour.toEpochMilli(), slice, Arrays.asList(values)));
+        return rows().get(AggregateKeys.row(customer, metricId, version(metricId), hour.toEpochMilli(), slice,
+                Arrays.asList(values)));
     }
 
     /** The total's value, or null when there is no row. */

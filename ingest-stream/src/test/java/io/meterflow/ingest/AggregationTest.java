@@ -296,6 +296,35 @@ class AggregationTest {
     }
 
     @Test
+    void aDefinitionChangedInPlaceIsRebuiltFromTheHeldUsageAndTheOldVersionSwept() {
+        BillableMetric eu = metric("sum", AggregationType.SUM, "price", List.of()).setPropertyFilters(List.of(
+                io.meterflow.ingest.billablemetrics.SampleMetrics.filter("price").setExists(true).build(),
+                io.meterflow.ingest.billablemetrics.SampleMetrics.filter("region").setInValues(List.of("EU"))
+                        .build())).build();
+        a.define(eu);
+        h.send(event("t1", A, T1, "price", num("1"), "region", "EU"));
+        h.send(event("t2", A, T1, "price", num("10"), "region", "NA"));
+        assertThat(a.value(A, "sum", HOUR)).isEqualTo("1");
+        long before = a.version("sum");
+
+        BillableMetric na = BillableMetric.newBuilder(eu).setPropertyFilters(List.of(
+                io.meterflow.ingest.billablemetrics.SampleMetrics.filter("price").setExists(true).build(),
+                io.meterflow.ingest.billablemetrics.SampleMetrics.filter("region").setInValues(List.of("NA"))
+                        .build())).setUpdatedAt(h.now()).build();
+        a.define(na);
+        h.send(event("t3", A, T2, "price", num("100"), "region", "NA"));
+
+        assertThat(a.version("sum")).isGreaterThan(before);
+        assertThat(a.value(A, "sum", HOUR)).isEqualTo("110");
+        assertThat(a.hosted().usage(A, na, null, null,
+                io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize.HOUR, HOUR, HOUR.plusSeconds(3600))
+                .get(0).value()).isEqualByComparingTo("110");
+        assertThat(count(a.rows().all())).isEqualTo(2);
+        h.advance(Duration.ofMinutes(1)); // the sweep drops the old version's row
+        assertThat(count(a.rows().all())).isEqualTo(1);
+    }
+
+    @Test
     void anArchivedMetricStopsFoldingAndKeepsItsAggregates() {
         BillableMetric count = metric("count", AggregationType.COUNT, null, List.of()).build();
         a.define(count);

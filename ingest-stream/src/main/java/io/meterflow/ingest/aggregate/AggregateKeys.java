@@ -16,7 +16,9 @@ import org.apache.kafka.common.utils.Bytes;
  * RocksDB and every cursor compare), all keys of one customer are one contiguous range, and listing customers is one
  * seek per customer.
  * <ul>
- *   <li>aggregate row: customer, 2-byte length + metric ID, 8-byte big-endian UTC hour start, 2-byte slice (0 = the
+ *   <li>aggregate row: customer, 2-byte length + metric ID, 8-byte version (when the task set the metric up: a
+ *       definition that changes is a new version, rebuilt from the held usage, and the old one's rows are swept),
+ *       8-byte big-endian UTC hour start, 2-byte slice (0 = the
  *       total, i + 1 = the metric's group key i), then each group value as {@code 0x00} (null) or {@code 0x01}, a
  *       4-byte length and the UTF-8 text. Each part is self-delimiting, so no row key is a prefix of another: a row's
  *       value entries are exactly the keys that start with it, and a customer × metric × hour range is one scan.</li>
@@ -33,7 +35,8 @@ public final class AggregateKeys {
     }
 
     /** A decoded aggregate row key. */
-    public record Row(String customerId, String metricId, long hour, int slice, List<String> groupValues) {
+    public record Row(String customerId, String metricId, long version, long hour, int slice,
+            List<String> groupValues) {
     }
 
     static byte[] customer(String customerId) {
@@ -87,28 +90,30 @@ public final class AggregateKeys {
         return customerOf(key.get()).customerId();
     }
 
-    /** The prefix of every row of one customer and metric. */
-    static byte[] metricPrefix(String customerId, String metricId) {
+    /** The prefix of every row of one customer and metric version. */
+    static byte[] metricPrefix(String customerId, String metricId, long version) {
         byte[] c = customer(customerId);
         byte[] m = metricId.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(c.length + 2 + m.length).put(c).putShort((short) m.length).put(m).array();
+        return ByteBuffer.allocate(c.length + 2 + m.length + 8).put(c).putShort((short) m.length).put(m)
+                .putLong(version).array();
     }
 
     /** The first possible row key of {@code hour} (slice 0 is the smallest). */
-    public static Bytes hourFirst(String customerId, String metricId, long hour) {
-        byte[] p = metricPrefix(customerId, metricId);
+    public static Bytes hourFirst(String customerId, String metricId, long version, long hour) {
+        byte[] p = metricPrefix(customerId, metricId, version);
         return Bytes.wrap(ByteBuffer.allocate(p.length + 8).put(p).putLong(hour).array());
     }
 
     /** A key above every row key (and value entry) of {@code hour}. */
-    public static Bytes hourLast(String customerId, String metricId, long hour) {
-        byte[] p = metricPrefix(customerId, metricId);
+    public static Bytes hourLast(String customerId, String metricId, long version, long hour) {
+        byte[] p = metricPrefix(customerId, metricId, version);
         return Bytes.wrap(ByteBuffer.allocate(p.length + 8 + 3).put(p).putLong(hour)
                 .put((byte) 0xFF).put((byte) 0xFF).put((byte) 0xFF).array());
     }
 
-    public static Bytes row(String customerId, String metricId, long hour, int slice, List<String> groupValues) {
-        byte[] p = metricPrefix(customerId, metricId);
+    public static Bytes row(String customerId, String metricId, long version, long hour, int slice,
+            List<String> groupValues) {
+        byte[] p = metricPrefix(customerId, metricId, version);
         int size = p.length + 8 + 2;
         List<byte[]> encoded = new ArrayList<>(groupValues.size());
         for (String value : groupValues) {
@@ -137,6 +142,7 @@ public final class AggregateKeys {
         ByteBuffer b = ByteBuffer.wrap(k, customer.end(), k.length - customer.end());
         byte[] m = new byte[b.getShort() & 0xFFFF];
         b.get(m);
+        long version = b.getLong();
         long hour = b.getLong();
         int slice = b.getShort() & 0xFFFF;
         if (slice > groupSizes.length) {
@@ -153,11 +159,18 @@ public final class AggregateKeys {
                 values.add(new String(v, StandardCharsets.UTF_8));
             }
         }
-        return new Row(customer.customerId(), new String(m, StandardCharsets.UTF_8), hour, slice, values);
+        return new Row(customer.customerId(), new String(m, StandardCharsets.UTF_8), version, hour, slice, values);
     }
 
     /** The hour of a row key or value entry (without decoding the rest). */
     public static long hourOf(byte[] key) {
+        int end = customerOf(key).end();
+        int metricLength = ((key[end] & 0xFF) << 8) | (key[end + 1] & 0xFF);
+        return ByteBuffer.wrap(key, end + 2 + metricLength + 8, 8).getLong();
+    }
+
+    /** The metric version of a row key or value entry. */
+    public static long versionOf(byte[] key) {
         int end = customerOf(key).end();
         int metricLength = ((key[end] & 0xFF) << 8) | (key[end + 1] & 0xFF);
         return ByteBuffer.wrap(key, end + 2 + metricLength, 8).getLong();

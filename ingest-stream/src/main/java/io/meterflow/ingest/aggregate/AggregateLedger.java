@@ -27,8 +27,9 @@ import org.apache.kafka.streams.state.Stores;
  * The aggregation's state in one task (the task of one usage-resolved partition, so one customer's aggregates are all
  * here), and every change to it:
  * <ul>
- *   <li>{@value #AGGREGATES}: row key ({@link AggregateKeys#row}: customer × metric × UTC hour × group slice) →
- *       {@link AggregateState} (exact value, event count, LATEST's event time, last update). Kept for good.</li>
+ *   <li>{@value #AGGREGATES}: row key ({@link AggregateKeys#row}: customer × metric version × UTC hour × group
+ *       slice) → {@link AggregateState} (exact value, event count, LATEST's event time, last update). Kept while the
+ *       metric version is current.</li>
  *   <li>{@value #VALUES}: what MAX, UNIQUE and LATEST need to stay exact when an event is retracted: per row, each
  *       distinct value with its number of contributing events (MAX, UNIQUE: an 8-byte count), or each contributing
  *       event (LATEST: event time and transaction ID → the value's text). Dropped by the sweep once the hour can no
@@ -154,7 +155,7 @@ public final class AggregateLedger {
      * ({@code UNMATCHED_RETRACT}).
      */
     public Outcome fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric,
-            int sign, long now, List<ChangedRow> changed) {
+            long version, int sign, long now, List<ChangedRow> changed) {
         if (!metric.matches(event.getEventType(), event.getProperties())) {
             return Outcome.NOT_MATCHED;
         }
@@ -174,7 +175,7 @@ public final class AggregateLedger {
             return Outcome.TOO_LONG;
         }
         long hour = hourOf(event.getEventTime());
-        Bytes total = AggregateKeys.row(customerId, metric.id(), hour, 0, List.of());
+        Bytes total = AggregateKeys.row(customerId, metric.id(), version, hour, 0, List.of());
         AggregateState totalState = aggregates.get(total);
         if (sign < 0 && (totalState == null || totalState.getEventCount() <= 0)) {
             return Outcome.UNMATCHED_RETRACT;
@@ -182,7 +183,7 @@ public final class AggregateLedger {
         AggregateState updated = apply(total, totalState, metric, contribution, event, transactionId, sign, now);
         changed.add(new ChangedRow(customerId, metric, hour, null, null, updated));
         for (int i = 0; i < groupValues.size(); i++) {
-            Bytes row = AggregateKeys.row(customerId, metric.id(), hour, i + 1, groupValues.get(i));
+            Bytes row = AggregateKeys.row(customerId, metric.id(), version, hour, i + 1, groupValues.get(i));
             AggregateState state = apply(row, aggregates.get(row), metric, contribution, event, transactionId, sign,
                     now);
             changed.add(new ChangedRow(customerId, metric, hour, metric.groupKeys().get(i), groupValues.get(i),
@@ -285,12 +286,12 @@ public final class AggregateLedger {
     // ---- horizons ---------------------------------------------------------------------------------------------
 
     /**
-     * Drops value entries of hours that ended more than {@code closeAfterMs} ago, except those of metrics for which
-     * {@code keep} says yes (UNIQUE: days and periods are unions of the hours' distinct values, so those stay as long
-     * as the rows), looking at up to {@code limit} entries after {@code cursor}; returns the cursor to continue from
-     * (null: start again from the first).
+     * Drops value entries of metric versions no longer current, and of hours that ended more than
+     * {@code closeAfterMs} ago except those of metrics for which {@code keep} says yes (UNIQUE: days and periods are
+     * unions of the hours' distinct values, so those stay as long as the rows), looking at up to {@code limit} entries
+     * after {@code cursor}; returns the cursor to continue from (null: start again from the first).
      */
-    public Bytes sweepValues(Bytes cursor, long now, long closeAfterMs, int limit,
+    public Bytes sweepValues(Bytes cursor, long now, long closeAfterMs, int limit, VersionCheck current,
             java.util.function.Predicate<String> keep) {
         List<Bytes> due = new ArrayList<>();
         Bytes last = null;
@@ -301,13 +302,40 @@ public final class AggregateLedger {
                 Bytes key = it.next().key;
                 seen++;
                 last = key;
-                if (AggregateKeys.hourOf(key.get()) + HOUR_MS + closeAfterMs < now
-                        && !keep.test(AggregateKeys.metricIdOf(key.get()))) {
+                String metricId = AggregateKeys.metricIdOf(key.get());
+                if (!current.test(metricId, AggregateKeys.versionOf(key.get()))
+                        || (AggregateKeys.hourOf(key.get()) + HOUR_MS + closeAfterMs < now && !keep.test(metricId))) {
                     due.add(key);
                 }
             }
         }
         due.forEach(values::delete);
+        return seen < limit ? null : last;
+    }
+
+    /** Whether a metric version is the one the task folds into (or keeps, archived). */
+    @FunctionalInterface
+    public interface VersionCheck {
+        boolean test(String metricId, long version);
+    }
+
+    /** Drops rows of metric versions no longer current (a changed or removed metric), as {@link #sweepValues}. */
+    public Bytes sweepRows(Bytes cursor, int limit, VersionCheck current) {
+        List<Bytes> due = new ArrayList<>();
+        Bytes last = null;
+        int seen = 0;
+        try (KeyValueIterator<Bytes, AggregateState> it = cursor == null ? aggregates.all()
+                : aggregates.range(AggregateKeys.successor(cursor.get()), null)) {
+            while (seen < limit && it.hasNext()) {
+                Bytes key = it.next().key;
+                seen++;
+                last = key;
+                if (!current.test(AggregateKeys.metricIdOf(key.get()), AggregateKeys.versionOf(key.get()))) {
+                    due.add(key);
+                }
+            }
+        }
+        due.forEach(aggregates::delete);
         return seen < limit ? null : last;
     }
 

@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Which metrics.</b> The {@value AggregateLedger#PROGRESS} store decides, never the global store alone: the
  * global store is not part of the task's transaction, so after a crash the task must redo exactly what it did. A
  * wall-clock punctuation every {@code aggregation.backfill.interval} compares the two: a new active metric gets an
- * entry and a backfill; an archived one stops folding; a removed one loses its entry.
+ * entry and a backfill; an archived one stops folding; a removed one loses its entry (and the sweep its rows); one
+ * changed in place becomes a new version (the entry's {@code set_up_at}, part of every row key), rebuilt by a backfill
+ * while the sweep drops the old version.
  *
  * <p><b>Backfill.</b> A new metric covers the usage the task still holds ({@value AggregateLedger#EVENTS}): each step
  * folds the next {@code aggregation.backfill.chunk.size} held events (in key order) into the metrics still
@@ -74,6 +76,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
     /** Compiled definitions of the metrics in {@link #progress}. */
     private final Map<String, CompiledMetric> compiled = new HashMap<>();
     private final java.util.Set<String> refusedIds = new java.util.HashSet<>();
+    private Bytes rowsSweepCursor;
     private Bytes valuesSweepCursor;
     private Bytes eventsSweepCursor;
 
@@ -140,7 +143,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             if (metric == null || p.getArchived() || (p.getBackfilling() && !folded(p, eventKey))) {
                 continue;
             }
-            fold(customerId, transactionId, held, metric, sign, now, changed);
+            fold(customerId, transactionId, held, metric, p.getSetUpAt(), sign, now, changed);
         }
         publish(changed, now);
     }
@@ -153,9 +156,9 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         return Arrays.compareUnsigned(eventKey.get(), toArray(p.getBackfillCursor())) <= 0;
     }
 
-    private void fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric, int sign,
-            long now, List<ChangedRow> changed) {
-        Outcome outcome = ledger.fold(customerId, transactionId, event, metric, sign, now, changed);
+    private void fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric,
+            long version, int sign, long now, List<ChangedRow> changed) {
+        Outcome outcome = ledger.fold(customerId, transactionId, event, metric, version, sign, now, changed);
         switch (outcome) {
             case FOLDED -> metrics.updated(AggregateLedger.hourOf(event.getEventTime()) < AggregateLedger.hourOf(now));
             case UNMATCHED_RETRACT -> metrics.record(Kind.UNMATCHED_RETRACT);
@@ -236,13 +239,15 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
                 p.setArchived(true);
                 p.setBackfilling(false);
                 p.setBackfillCursor(null);
-            } else {
-                LOG.warn("Billable metric {} changed (updated_at {}) after this task set it up: records are folded"
-                        + " with the new definition from now on; its aggregates are not rebuilt", id,
-                        definition.getUpdatedAt());
+                p.setMetricUpdatedAt(updatedAt);
+                putProgress(id, p);
+            } else if (!p.getArchived()) {
+                // Changed in place (only a direct write to billable-metrics can): a new version, rebuilt from the
+                // held usage like a new metric; the sweep drops the old version's rows.
+                LOG.warn("Billable metric {} changed (updated_at {}) after this task set it up: its aggregates are"
+                        + " rebuilt from the usage still held", id, definition.getUpdatedAt());
+                putProgress(id, new MetricProgress(updatedAt, false, true, null, now, completeFrom(now)));
             }
-            p.setMetricUpdatedAt(updatedAt);
-            putProgress(id, p);
             compiled.put(id, CompiledMetric.of(definition));
         }
         for (String id : new ArrayList<>(progress.keySet())) {
@@ -281,7 +286,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             List<ChangedRow> changed = new ArrayList<>();
             for (KeyValue<Bytes, AggregateEvent> held : chunk) {
                 fold(AggregateKeys.customerId(held.key), AggregateKeys.eventTransactionId(held.key), held.value,
-                        metric, 1, now, changed);
+                        metric, p.getSetUpAt(), 1, now, changed);
             }
             metrics.backfilled(chunk.size());
             if (chunk.size() < budget) {
@@ -303,8 +308,13 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
 
     private void sweep(long now) {
         int limit = config.sweepMaxChunkSize();
+        AggregateLedger.VersionCheck current = (id, version) -> {
+            MetricProgress p = progress.get(id);
+            return p != null && p.getSetUpAt() == version;
+        };
+        rowsSweepCursor = ledger.sweepRows(rowsSweepCursor, limit, current);
         valuesSweepCursor = ledger.sweepValues(valuesSweepCursor, now, config.aggregationWindowCloseMs(), limit,
-                id -> compiled.containsKey(id) && compiled.get(id).type() == AggregationType.UNIQUE);
+                current, id -> compiled.containsKey(id) && compiled.get(id).type() == AggregationType.UNIQUE);
         eventsSweepCursor = ledger.sweepEvents(eventsSweepCursor, now, config.aggregationEventKeepMs(), limit);
     }
 

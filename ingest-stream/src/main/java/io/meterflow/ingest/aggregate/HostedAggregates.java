@@ -95,10 +95,12 @@ public final class HostedAggregates {
         }
         // group values (empty list for the total) → window start → combination
         TreeMap<List<String>, Map<Long, Window>> byGroup = new TreeMap<>(HostedAggregates::compareGroups);
-        if (to > from) {
+        MetricProgress setUp = progress.get(metric.getId());
+        if (to > from && setUp != null) {
+            long version = setUp.getSetUpAt();
             try (KeyValueIterator<Bytes, AggregateState> it = aggregates.range(
-                    AggregateKeys.hourFirst(customerId, metric.getId(), from),
-                    AggregateKeys.hourLast(customerId, metric.getId(), to - HOUR_MS))) {
+                    AggregateKeys.hourFirst(customerId, metric.getId(), version, from),
+                    AggregateKeys.hourLast(customerId, metric.getId(), version, to - HOUR_MS))) {
                 while (it.hasNext()) {
                     KeyValue<Bytes, AggregateState> kv = it.next();
                     AggregateKeys.Row row = AggregateKeys.decodeRow(kv.key, sizes);

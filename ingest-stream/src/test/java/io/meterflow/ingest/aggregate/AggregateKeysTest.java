@@ -15,7 +15,7 @@ class AggregateKeysTest {
         List<String> customers = List.of("a", "a\u0000", "a\u0000b", "a\u0001", "ab", "b", "\u00e9");
         List<Bytes> rows = new ArrayList<>();
         for (String c : customers) {
-            rows.add(AggregateKeys.row(c, "m", 0, 0, List.of()));
+            rows.add(AggregateKeys.row(c, "m", 7, 0, 0, List.of()));
         }
         List<Bytes> sorted = new ArrayList<>(rows);
         sorted.sort(Bytes::compareTo);
@@ -33,14 +33,15 @@ class AggregateKeysTest {
 
     @Test
     void aRowKeyDecodesToItsPartsAndNoRowKeyIsAPrefixOfAnother() {
-        Bytes row = AggregateKeys.row("c", "metric", 3_600_000L, 2, Arrays.asList("EU", null));
+        Bytes row = AggregateKeys.row("c", "metric", 7, 3_600_000L, 2, Arrays.asList("EU", null));
         AggregateKeys.Row decoded = AggregateKeys.decodeRow(row, new int[] {1, 2});
-        assertThat(decoded).isEqualTo(new AggregateKeys.Row("c", "metric", 3_600_000L, 2, Arrays.asList("EU", null)));
+        assertThat(decoded).isEqualTo(new AggregateKeys.Row("c", "metric", 7, 3_600_000L, 2, Arrays.asList("EU", null)));
         assertThat(AggregateKeys.hourOf(row.get())).isEqualTo(3_600_000L);
         assertThat(AggregateKeys.metricIdOf(row.get())).isEqualTo("metric");
+        assertThat(AggregateKeys.versionOf(row.get())).isEqualTo(7);
 
-        Bytes shorter = AggregateKeys.row("c", "metric", 3_600_000L, 1, List.of("E"));
-        Bytes longer = AggregateKeys.row("c", "metric", 3_600_000L, 1, List.of("EU"));
+        Bytes shorter = AggregateKeys.row("c", "metric", 7, 3_600_000L, 1, List.of("E"));
+        Bytes longer = AggregateKeys.row("c", "metric", 7, 3_600_000L, 1, List.of("EU"));
         assertThat(startsWith(longer, shorter)).isFalse();
         Bytes value = AggregateKeys.value(shorter, "x");
         assertThat(value.compareTo(AggregateKeys.valuesFirst(shorter)) >= 0
