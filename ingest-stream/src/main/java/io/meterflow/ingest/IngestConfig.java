@@ -218,8 +218,9 @@ public record IngestConfig(
     }
 
     /**
-     * How long the aggregation keeps a held event after it was ingested: as long as a record may still retract it (a
-     * move, within the attribution horizon) and at least the dedup horizon (the backfill's reach).
+     * How long the aggregation keeps a held event after it read its ASSIGN (never before ingest-stream accepted the
+     * event): as long as a move may still retract it (attribution horizon) and at least the dedup horizon (the
+     * backfill's reach).
      */
     public long aggregationEventKeepMs() {
         return Math.max(dedupHorizon.toMillis(), attributionHorizon.toMillis());
@@ -227,11 +228,12 @@ public record IngestConfig(
 
     /**
      * How long after an hour ends a record may still change it: an event is at most the maximum age old when it is
-     * read, and may then be replayed (pending horizon), moved (attribution horizon) or backfilled (held events) that
-     * much later.
+     * accepted; it may be assigned up to the pending horizon later (replay) or moved up to the attribution horizon
+     * later, and each ASSIGN is held, so backfilled into new metrics, for {@link #aggregationEventKeepMs} more.
      */
     public long aggregationWindowCloseMs() {
-        return maxEventAge.toMillis() + Math.max(pendingHorizon.toMillis(), aggregationEventKeepMs());
+        return maxEventAge.toMillis() + Math.max(pendingHorizon.toMillis(), attributionHorizon.toMillis())
+                + aggregationEventKeepMs();
     }
 
     /** The time limits in milliseconds, as the hot path wants them. */

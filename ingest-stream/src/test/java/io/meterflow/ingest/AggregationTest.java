@@ -355,7 +355,7 @@ class AggregationTest {
             assertThat(count(events.all())).isZero();
             assertThat(count(values.all())).isEqualTo(2);
 
-            small.advance(Duration.ofHours(3)); // past hour end + 2 h + 2 h
+            small.advance(Duration.ofHours(5)); // past hour end + age 2 h + replay or move 2 h + held 2 h
             assertThat(count(values.all())).isEqualTo(1); // UNIQUE's distinct value stays
             assertThat(s.value(A, "max", HOUR)).isEqualTo("5");
             assertThat(s.value(A, "users", HOUR)).isEqualTo("1");

@@ -339,7 +339,7 @@ public final class AggregateLedger {
         return seen < limit ? null : last;
     }
 
-    /** As {@link #sweepValues}, for held events ingested more than {@code keepMs} ago. */
+    /** As {@link #sweepValues}, for events held (ASSIGN read) more than {@code keepMs} ago. */
     public Bytes sweepEvents(Bytes cursor, long now, long keepMs, int limit) {
         List<Bytes> due = new ArrayList<>();
         Bytes last = null;
@@ -350,7 +350,7 @@ public final class AggregateLedger {
                 KeyValue<Bytes, AggregateEvent> next = it.next();
                 seen++;
                 last = next.key;
-                if (now - next.value.getIngestedAt() > keepMs) {
+                if (now - next.value.getHeldAt() > keepMs) {
                     due.add(next.key);
                 }
             }

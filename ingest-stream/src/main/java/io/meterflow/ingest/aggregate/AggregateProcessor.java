@@ -122,7 +122,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
                 return;
             }
             held = new AggregateEvent(usage.getEventType(), usage.getEventTime().toEpochMilli(),
-                    usage.getIngestedAt().toEpochMilli(), usage.getProperties());
+                    usage.getIngestedAt().toEpochMilli(), now, usage.getProperties());
             ledger.hold(eventKey, held);
             sign = 1;
             metrics.record(Kind.ASSIGN);
