@@ -1,5 +1,7 @@
 package io.meterflow.ingest;
 
+import io.meterflow.ingest.aggregate.AggregateRecordBudget;
+import io.meterflow.ingest.aggregate.LocalUsageAggregates;
 import io.meterflow.ingest.billablemetrics.BillableMetricRules;
 import io.meterflow.ingest.billablemetrics.BillableMetricsQuery;
 import io.meterflow.ingest.emit.RecordBudget;
@@ -28,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ingest-stream service: creates the topics it needs (usage-events, usage-resolved, usage-rejected,
- * usage-expired, the compacted billable-metrics, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
+ * usage-expired, the compacted billable-metrics and usage-aggregates, and alias-bindings if alias-sync has not yet), reads the partition count of usage-events, builds the
  * topology for it and runs it through a {@link StreamsLifecycle}, which starts and stops it as it does alias-sync (an
  * unexpected error in a stream thread stops the whole client; errors in data are handled as data). Kafka Streams
  * creates its own repartition and changelog topics. One instance starts once; no static state, so several can share a
@@ -48,6 +50,7 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
     private final MeterRegistry meterRegistry;
     private final StreamsLifecycle lifecycle;
     private volatile IngestConfig effectiveConfig;
+    private volatile int resolvedPartitions;
 
     public IngestApp(IngestConfig config, MeterRegistry meterRegistry) {
         this.config = config;
@@ -83,7 +86,8 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
                     TopicSpec.log(names.usageRejected()),
                     TopicSpec.log(names.usageExpired()),
                     TopicSpec.compacted(names.aliasBindings()),
-                    TopicSpec.compacted(names.billableMetrics())),
+                    TopicSpec.compacted(names.billableMetrics()),
+                    TopicSpec.compacted(names.usageAggregates())),
                     config.streams().topicPartitions(), config.streams().topicReplicationFactor(),
                     config.streams().recordMaxBytes());
             // Kafka Streams' assignor shuts the client down on a source topic missing from its metadata, and a topic
@@ -91,6 +95,7 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
             int partitions = TopicProvisioner.partitionCount(admin, names.usageEvents());
             TopicProvisioner.partitionCount(admin, names.aliasBindings());
             TopicProvisioner.partitionCount(admin, names.billableMetrics());
+            resolvedPartitions = TopicProvisioner.partitionCount(admin, names.usageResolved());
             effectiveConfig = config.withUsagePartitions(partitions);
             topology = IngestTopology.build(effectiveConfig, topics, meterRegistry);
             TopicLimits.check(admin, writtenTopics(names, applicationId, topology), IngestConfig.MAX_EVENT_BYTES);
@@ -113,6 +118,16 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
         written.forEach(topic -> largest.put(topic, RecordBudget.largestRecord(config.maxEventBytes())));
         // The billable metric API publishes definitions of at most this size (key and value), plus the batch.
         largest.put(names.billableMetrics(), BillableMetricRules.MAX_RECORD_BYTES + RecordBudget.OVERHEAD_BYTES);
+        if (config.aggregationEnabled()) {
+            // Aggregates carry group values (bounded per value, not by the event size): see AggregateRecordBudget.
+            int aggregate = Math.max(RecordBudget.largestRecord(config.maxEventBytes()), AggregateRecordBudget.LARGEST);
+            largest.put(names.usageAggregates(), aggregate);
+            for (String topic : InternalTopics.changelogs(applicationId, topology.describe())) {
+                if (AggregateRecordBudget.isAggregationChangelog(applicationId, topic)) {
+                    largest.put(topic, aggregate);
+                }
+            }
+        }
         return largest;
     }
 
@@ -166,6 +181,21 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
             throw new IllegalStateException("ingest-stream is not started");
         }
         return BillableMetricsQuery.of(s);
+    }
+
+    /**
+     * The aggregated usage of the customers whose usage-resolved partitions this instance hosts (available once
+     * started, with {@code aggregation.enabled}); {@link LocalUsageAggregates#backfill} says how complete a metric is.
+     */
+    public LocalUsageAggregates aggregates() {
+        KafkaStreams s = lifecycle.streams();
+        if (s == null) {
+            throw new IllegalStateException("ingest-stream is not started");
+        }
+        if (!config.aggregationEnabled()) {
+            throw new IllegalStateException("the aggregation is off (" + IngestConfig.AGGREGATION_ENABLED + "=false)");
+        }
+        return new LocalUsageAggregates(s, resolvedPartitions);
     }
 
     /** The Kafka Streams client (health checks, metadata); null before {@link #start()}. */

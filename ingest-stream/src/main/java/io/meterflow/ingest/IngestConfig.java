@@ -36,6 +36,12 @@ import org.apache.kafka.common.config.ConfigException;
  * @param sweepCycle         {@value #SWEEP_CYCLE}: how long one pass of the sweep over all entries should take;
  *                           each step looks at (entries × interval / cycle) of them
  * @param sweepMaxChunkSize  {@value #SWEEP_MAX_CHUNK_SIZE}: most entries one sweep step looks at
+ * @param aggregationEnabled {@value #AGGREGATION_ENABLED}: whether the aggregation sub-topology (usage-resolved →
+ *                           usage-aggregates) runs at all
+ * @param backfillInterval   {@value #BACKFILL_INTERVAL}: wall-clock time between steps of the aggregation's metric
+ *                           check and backfill
+ * @param backfillChunkSize  {@value #BACKFILL_CHUNK_SIZE}: held events one backfill step folds (per task, shared by the
+ *                           metrics backfilling)
  * @param usagePartitions    partition count of usage-events; {@link IngestApp} sets it from the topic, the default
  *                           is {@code topic.partitions}
  */
@@ -54,6 +60,9 @@ public record IngestConfig(
         Duration sweepInterval,
         Duration sweepCycle,
         int sweepMaxChunkSize,
+        boolean aggregationEnabled,
+        Duration backfillInterval,
+        int backfillChunkSize,
         int usagePartitions) {
 
     public static final String DEFAULT_APPLICATION_ID = "meterflow-ingest";
@@ -71,6 +80,9 @@ public record IngestConfig(
     public static final String SWEEP_INTERVAL = "sweep.interval";
     public static final String SWEEP_CYCLE = "sweep.cycle";
     public static final String SWEEP_MAX_CHUNK_SIZE = "sweep.max.chunk.size";
+    public static final String AGGREGATION_ENABLED = "aggregation.enabled";
+    public static final String BACKFILL_INTERVAL = "aggregation.backfill.interval";
+    public static final String BACKFILL_CHUNK_SIZE = "aggregation.backfill.chunk.size";
 
     public static final Duration DEFAULT_HORIZON = Duration.ofDays(34);
     public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(24);
@@ -81,6 +93,8 @@ public record IngestConfig(
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
     public static final Duration DEFAULT_SWEEP_CYCLE = Duration.ofHours(6);
     public static final int DEFAULT_SWEEP_MAX_CHUNK_SIZE = 100_000;
+    public static final Duration DEFAULT_BACKFILL_INTERVAL = Duration.ofSeconds(1);
+    public static final int DEFAULT_BACKFILL_CHUNK_SIZE = 1000;
 
     public IngestConfig {
         Objects.requireNonNull(streams, "streams");
@@ -115,6 +129,10 @@ public record IngestConfig(
         requirePositive(SWEEP_CYCLE, sweepCycle);
         if (sweepMaxChunkSize < 1) {
             throw new ConfigException(SWEEP_MAX_CHUNK_SIZE, sweepMaxChunkSize, "must be at least 1");
+        }
+        requirePositive(BACKFILL_INTERVAL, backfillInterval);
+        if (backfillChunkSize < 1) {
+            throw new ConfigException(BACKFILL_CHUNK_SIZE, backfillChunkSize, "must be at least 1");
         }
         if (replayChunkSize < 1) {
             throw new ConfigException(REPLAY_CHUNK_SIZE, replayChunkSize, "must be at least 1");
@@ -167,6 +185,9 @@ public record IngestConfig(
                 settings.duration(SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL),
                 settings.duration(SWEEP_CYCLE, DEFAULT_SWEEP_CYCLE),
                 settings.intValue(SWEEP_MAX_CHUNK_SIZE, DEFAULT_SWEEP_MAX_CHUNK_SIZE, 1, 10_000_000),
+                settings.bool(AGGREGATION_ENABLED, true),
+                settings.duration(BACKFILL_INTERVAL, DEFAULT_BACKFILL_INTERVAL),
+                settings.intValue(BACKFILL_CHUNK_SIZE, DEFAULT_BACKFILL_CHUNK_SIZE, 1, 1_000_000),
                 streams.topicPartitions());
     }
 
@@ -174,7 +195,7 @@ public record IngestConfig(
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
                 maxEventBytes, replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval,
-                sweepCycle, sweepMaxChunkSize, partitions);
+                sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize, partitions);
     }
 
     /** The validation rules with these limits, for both edges (the ingest API and the stream). */
@@ -194,6 +215,25 @@ public record IngestConfig(
     public Horizons horizons() {
         return new Horizons(pendingHorizon.toMillis(), dedupHorizon.toMillis(), attributionHorizon.toMillis(),
                 maxEventAge.toMillis(), maxFutureSkew.toMillis());
+    }
+
+    /**
+     * How long the aggregation keeps a held event after it read its ASSIGN (never before ingest-stream accepted the
+     * event): as long as a move may still retract it (attribution horizon) and at least the dedup horizon (the
+     * backfill's reach).
+     */
+    public long aggregationEventKeepMs() {
+        return Math.max(dedupHorizon.toMillis(), attributionHorizon.toMillis());
+    }
+
+    /**
+     * How long after an hour ends a record may still change it: an event is at most the maximum age old when it is
+     * accepted; it may be assigned up to the pending horizon later (replay) or moved up to the attribution horizon
+     * later, and each ASSIGN is held, so backfilled into new metrics, for {@link #aggregationEventKeepMs} more.
+     */
+    public long aggregationWindowCloseMs() {
+        return maxEventAge.toMillis() + Math.max(pendingHorizon.toMillis(), attributionHorizon.toMillis())
+                + aggregationEventKeepMs();
     }
 
     /** The time limits in milliseconds, as the hot path wants them. */

@@ -1,5 +1,9 @@
 package io.meterflow.ingest;
 
+import io.meterflow.ingest.aggregate.AggregateLedger;
+import io.meterflow.ingest.aggregate.AggregateProcessor;
+import io.meterflow.ingest.aggregate.AggregationMetrics;
+import io.meterflow.ingest.aggregate.ByCustomer;
 import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
@@ -19,6 +23,7 @@ import io.meterflow.ingest.validate.UsageValidator;
 import io.meterflow.schemas.AliasBinding;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
+import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.serde.SpecificAvroDeserializer;
@@ -55,10 +60,16 @@ import org.apache.kafka.streams.state.StoreBuilder;
  *                                      resolve ─┬─► usage-resolved / usage-rejected / usage-expired
  *            [bindings-fanout-repartition] ─► apply-binding ─► usage-resolved (replays, moves)
  *
+ * aggregation (unless aggregation.enabled=false):
+ *            usage-resolved ─► aggregate ─► usage-aggregates (compacted; per customer × metric × hour × group)
+ *
  * global:    billable-metrics ─► billable-metrics-update ─► global store billable-metrics (every instance)
  * </pre>
  * Stores (all in the usage sub-topology): usage-by-transaction, usage-by-identifier, pending-by-time,
- * ingest-bookkeeping ({@link UsageLedger}); bindings-replica, replay-jobs ({@link ApplyBindingProcessor}).
+ * ingest-bookkeeping ({@link UsageLedger}); bindings-replica, replay-jobs ({@link ApplyBindingProcessor}). In the
+ * aggregation sub-topology: aggregates, aggregate-values, aggregate-events, aggregation-progress
+ * ({@link AggregateLedger}). The aggregation is built after the two older sub-topologies, so they keep their numbers
+ * (and task IDs and state directories).
  */
 public final class IngestTopology {
 
@@ -83,6 +94,9 @@ public final class IngestTopology {
     public static final String BINDINGS_FANOUT_TOPIC = "bindings-fanout";
     public static final String APPLY_BINDING = "apply-binding";
     public static final String REPLAY_SINK = "replay-sink";
+    public static final String USAGE_RESOLVED_SOURCE = "usage-resolved-source";
+    public static final String AGGREGATE = "aggregate";
+    public static final String USAGE_AGGREGATES_SINK = "usage-aggregates-sink";
 
     /** Suffix Kafka Streams appends to a repartition name to form the topic name. */
     public static final String REPARTITION_SUFFIX = "-repartition";
@@ -96,8 +110,15 @@ public final class IngestTopology {
                 applicationId + "-" + BINDINGS_FANOUT_TOPIC + REPARTITION_SUFFIX);
     }
 
-    /** Every state store, by name. */
+    /** Every state store of the default topology (aggregation on), by name. */
     public static List<String> storeNames() {
+        List<String> names = usageStoreNames();
+        names.addAll(List.of(AggregateLedger.storeNames()));
+        return names;
+    }
+
+    /** The stores of the usage sub-topology. */
+    private static List<String> usageStoreNames() {
         List<String> names = new ArrayList<>(List.of(UsageLedger.storeNames()));
         names.add(ApplyBindingProcessor.BINDINGS_REPLICA);
         names.add(ApplyBindingProcessor.REPLAY_JOBS);
@@ -122,7 +143,7 @@ public final class IngestTopology {
         stores.forEach(builder::addStateStore);
         String[] resolveStores = {UsageLedger.USAGE_BY_TRANSACTION, UsageLedger.USAGE_BY_IDENTIFIER,
                 UsageLedger.PENDING_BY_TIME, UsageLedger.BOOKKEEPING, ApplyBindingProcessor.BINDINGS_REPLICA};
-        String[] applyBindingStores = storeNames().toArray(String[]::new);
+        String[] applyBindingStores = usageStoreNames().toArray(String[]::new);
 
         // Usage: route by transaction ID, then resolve.
         KStream<String, IncomingUsage> routed = builder
@@ -168,6 +189,22 @@ public final class IngestTopology {
                         applyBindingStores)
                 .to(topics.names().usageResolved(), Produced.with(topics.usageResolved().keySerde(),
                         resolvedValues).withName(REPLAY_SINK));
+
+        // Aggregation: usage-resolved (keyed by customer) folded into per-hour aggregates of every billable metric.
+        // Built after the two streams above so that their sub-topologies keep their numbers.
+        if (config.aggregationEnabled()) {
+            SpecificAvroDeserializer<ResolvedUsage> resolvedUsage = SpecificAvroDeserializer.strict(ResolvedUsage.class);
+            resolvedUsage.configure(topics.serdeConfig(), false);
+            AggregationMetrics aggregationMetrics = new AggregationMetrics(meterRegistry);
+            AggregateLedger.storeBuilders(topics).forEach(builder::addStateStore);
+            builder.stream(topics.names().usageResolved(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
+                            .withName(USAGE_RESOLVED_SOURCE))
+                    .process(() -> new AggregateProcessor(config, resolvedUsage, aggregationMetrics),
+                            Named.as(AGGREGATE), AggregateLedger.storeNames())
+                    .to(topics.names().usageAggregates(), Produced.with(topics.usageAggregates().keySerde(),
+                            topics.usageAggregates().valueSerde()).withStreamPartitioner(new ByCustomer())
+                            .withName(USAGE_AGGREGATES_SINK));
+        }
 
         // Billable metric definitions: a global store, so every task and every instance holds all of them.
         Topology topology = builder.build();

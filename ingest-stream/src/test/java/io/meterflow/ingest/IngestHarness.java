@@ -4,6 +4,9 @@ import io.meterflow.config.Settings;
 import io.meterflow.ingest.emit.StoredUsage;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.schemas.AliasBinding;
+import io.meterflow.schemas.BillableMetric;
+import io.meterflow.schemas.UsageAggregate;
+import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.JsonNumber;
 import io.meterflow.schemas.JsonValue;
@@ -47,6 +50,9 @@ final class IngestHarness implements AutoCloseable {
     final TestOutputTopic<String, ResolvedUsage> resolved;
     final TestOutputTopic<String, Rejection> rejected;
     final TestOutputTopic<String, ExpiredUsage> expired;
+    final TestInputTopic<String, BillableMetric> billableMetrics;
+    final TestInputTopic<byte[], byte[]> resolvedRaw;
+    final TestOutputTopic<UsageAggregateKey, UsageAggregate> aggregates;
     private Instant now = START;
 
     IngestHarness(Path stateDir) {
@@ -78,6 +84,17 @@ final class IngestHarness implements AutoCloseable {
                 topics.usageRejected().valueSerde().deserializer());
         expired = driver.createOutputTopic(topics.names().usageExpired(), Serdes.String().deserializer(),
                 topics.usageExpired().valueSerde().deserializer());
+        billableMetrics = driver.createInputTopic(topics.names().billableMetrics(), Serdes.String().serializer(),
+                topics.billableMetrics().valueSerde().serializer());
+        resolvedRaw = driver.createInputTopic(topics.names().usageResolved(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer());
+        aggregates = driver.createOutputTopic(topics.names().usageAggregates(),
+                topics.usageAggregates().keySerde().deserializer(), topics.usageAggregates().valueSerde().deserializer());
+    }
+
+    /** Publishes a billable metric definition (the global store applies it at once; the tasks at their next check). */
+    void define(BillableMetric metric) {
+        billableMetrics.pipeInput(metric.getId(), metric, now);
     }
 
     Instant now() {

@@ -56,6 +56,30 @@ class IngestTopologyTest {
         assertThat(stores).containsExactlyInAnyOrderElementsOf(IngestTopology.storeNames());
     }
 
+    /**
+     * The aggregation was added after the usage and bindings sub-topologies: they keep their numbers, and so their
+     * task IDs and state directories (the global store has no tasks, so its number does not matter).
+     */
+    @Test
+    void theAggregationComesAfterTheOlderSubTopologiesSoTheirTasksKeepTheirIds() {
+        Map<Integer, Set<String>> sources = description.subtopologies().stream().collect(Collectors.toMap(
+                TopologyDescription.Subtopology::id, sub -> sub.nodes().stream()
+                        .filter(node -> node instanceof TopologyDescription.Source).map(TopologyDescription.Node::name)
+                        .collect(Collectors.toSet())));
+        assertThat(sources.get(0)).contains(IngestTopology.USAGE_SOURCE);
+        assertThat(sources.get(1)).containsExactly(IngestTopology.BINDINGS_SOURCE);
+        assertThat(sources.get(2)).containsExactly(IngestTopology.USAGE_RESOLVED_SOURCE);
+    }
+
+    @Test
+    void withTheAggregationOffTheTopologyIsTheOneBeforeIt() {
+        IngestConfig off = IngestConfig.from(Settings.of(Map.of("aggregation.enabled", "false")));
+        String described = IngestTopology.build(off, Topics.create(off.streams().topicNames(),
+                off.streams().serdeConfig()), new SimpleMeterRegistry()).describe().toString();
+        assertThat(described).doesNotContain(IngestTopology.AGGREGATE, "usage-aggregates")
+                .contains("Sub-topology: 2 for global store");
+    }
+
     private Stream<TopologyDescription.Node> nodes() {
         return description.subtopologies().stream().flatMap(subtopology -> subtopology.nodes().stream());
     }

@@ -54,7 +54,7 @@ final class IntegrationSupport implements AutoCloseable {
                 d.customers() + "-" + suffix, d.aliasBindings() + "-" + suffix,
                 d.customerChangesRejected() + "-" + suffix, d.usageResolved() + "-" + suffix,
                 d.usageRejected() + "-" + suffix, d.usageExpired() + "-" + suffix,
-                d.billableMetrics() + "-" + suffix);
+                d.billableMetrics() + "-" + suffix, d.usageAggregates() + "-" + suffix);
         this.topics = Topics.create(names, Map.of("schema.registry.url", registry));
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -81,6 +81,7 @@ final class IntegrationSupport implements AutoCloseable {
         s.put("topic." + d.usageRejected(), names.usageRejected());
         s.put("topic." + d.usageExpired(), names.usageExpired());
         s.put("topic." + d.billableMetrics(), names.billableMetrics());
+        s.put("topic." + d.usageAggregates(), names.usageAggregates());
         s.put("replay.interval", "50ms");
         // A crashed member leaves the group fast, and restarts rebalance quickly.
         s.put("kafka.consumer.session.timeout.ms", "6000");
@@ -114,6 +115,11 @@ final class IntegrationSupport implements AutoCloseable {
                 Instant.now());
         producer.send(new ProducerRecord<>(names.aliasBindings(), bytes(identifier),
                 topics.aliasBindings().valueSerde().serializer().serialize(names.aliasBindings(), binding)));
+    }
+
+    void define(io.meterflow.schemas.BillableMetric metric) {
+        producer.send(new ProducerRecord<>(names.billableMetrics(), bytes(metric.getId()),
+                topics.billableMetrics().valueSerde().serializer().serialize(names.billableMetrics(), metric)));
     }
 
     void release(String identifier) {

@@ -7,6 +7,8 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
+import io.meterflow.schemas.UsageAggregate;
+import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.schemas.internal.aliassync.AliasCommand;
 import io.meterflow.schemas.internal.aliassync.AliasCommandBatch;
@@ -15,9 +17,12 @@ import io.meterflow.schemas.internal.aliassync.ClaimOutcome;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcomeBatch;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.aliassync.RequestedAlias;
+import io.meterflow.schemas.internal.ingest.AggregateEvent;
+import io.meterflow.schemas.internal.ingest.AggregateState;
 import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.IngestBookkeeping;
+import io.meterflow.schemas.internal.ingest.MetricProgress;
 import io.meterflow.schemas.internal.ingest.ReplayJob;
 import io.meterflow.schemas.internal.ingest.UsageState;
 import java.io.BufferedReader;
@@ -52,6 +57,8 @@ public final class KnownSchemas {
             Rejection.getClassSchema(),
             ExpiredUsage.getClassSchema(),
             BillableMetric.getClassSchema(),
+            UsageAggregateKey.getClassSchema(),
+            UsageAggregate.getClassSchema(),
             // alias-sync internal topics and stores (AliasCommand and ClaimOutcome: the one-per-record layout the
             // batches replaced, still read through the batches' aliases)
             AliasCommand.getClassSchema(),
@@ -66,7 +73,10 @@ public final class KnownSchemas {
             IdentifierEntry.getClassSchema(),
             BoundCustomer.getClassSchema(),
             ReplayJob.getClassSchema(),
-            IngestBookkeeping.getClassSchema());
+            IngestBookkeeping.getClassSchema(),
+            AggregateState.getClassSchema(),
+            AggregateEvent.getClassSchema(),
+            MetricProgress.getClassSchema());
 
     private static volatile Map<Integer, Schema> byId;
 

@@ -13,7 +13,8 @@ public record TopicNames(
         String usageResolved,
         String usageRejected,
         String usageExpired,
-        String billableMetrics) {
+        String billableMetrics,
+        String usageAggregates) {
 
     public static final String USAGE_EVENTS = "usage-events";
     public static final String CUSTOMER_CHANGES = "customer-changes";
@@ -24,16 +25,18 @@ public record TopicNames(
     public static final String USAGE_REJECTED = "usage-rejected";
     public static final String USAGE_EXPIRED = "usage-expired";
     public static final String BILLABLE_METRICS = "billable-metrics";
+    public static final String USAGE_AGGREGATES = "usage-aggregates";
 
     public TopicNames {
         for (String name : List.of(usageEvents, customerChanges, customers, aliasBindings, customerChangesRejected,
-                usageResolved, usageRejected, usageExpired, billableMetrics)) {
+                usageResolved, usageRejected, usageExpired, billableMetrics, usageAggregates)) {
             Objects.requireNonNull(name, "topic name");
         }
     }
 
     public static TopicNames defaults() {
         return new TopicNames(USAGE_EVENTS, CUSTOMER_CHANGES, CUSTOMERS, ALIAS_BINDINGS, CUSTOMER_CHANGES_REJECTED,
-                USAGE_RESOLVED, USAGE_REJECTED, USAGE_EXPIRED, BILLABLE_METRICS);
+                USAGE_RESOLVED, USAGE_REJECTED, USAGE_EXPIRED, BILLABLE_METRICS,
+                USAGE_AGGREGATES);
     }
 }

@@ -7,6 +7,8 @@ import io.meterflow.schemas.CustomerChange;
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.Rejection;
 import io.meterflow.schemas.ResolvedUsage;
+import io.meterflow.schemas.UsageAggregate;
+import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.UsageEvent;
 import io.meterflow.serde.SpecificAvroSerde;
 import java.util.Map;
@@ -32,6 +34,7 @@ public final class Topics {
     private final Topic<String, Rejection> usageRejected;
     private final Topic<String, ExpiredUsage> usageExpired;
     private final Topic<String, BillableMetric> billableMetrics;
+    private final Topic<UsageAggregateKey, UsageAggregate> usageAggregates;
 
     private Topics(TopicNames names, Map<String, ?> serdeConfig) {
         this.names = names;
@@ -45,6 +48,8 @@ public final class Topics {
         this.usageRejected = topic(names.usageRejected(), Rejection.class);
         this.usageExpired = topic(names.usageExpired(), ExpiredUsage.class);
         this.billableMetrics = topic(names.billableMetrics(), BillableMetric.class);
+        this.usageAggregates = new Topic<>(names.usageAggregates(),
+                SpecificAvroSerde.of(UsageAggregateKey.class, serdeConfig, true), valueSerde(UsageAggregate.class));
     }
 
     /**
@@ -115,5 +120,13 @@ public final class Topics {
     /** Compacted billable metric definitions keyed by metric ID; each change writes the whole definition. */
     public Topic<String, BillableMetric> billableMetrics() {
         return billableMetrics;
+    }
+
+    /**
+     * Compacted aggregated usage: one record per customer, billable metric, UTC hour and group, written again on each
+     * change. The key is Avro (subject {@code <topic>-key}), written with one schema so equal keys are equal bytes.
+     */
+    public Topic<UsageAggregateKey, UsageAggregate> usageAggregates() {
+        return usageAggregates;
     }
 }

@@ -102,7 +102,8 @@ public record StreamsAppConfig(
                 topicName(settings, defaults.usageResolved()),
                 topicName(settings, defaults.usageRejected()),
                 topicName(settings, defaults.usageExpired()),
-                topicName(settings, defaults.billableMetrics()));
+                topicName(settings, defaults.billableMetrics()),
+                topicName(settings, defaults.usageAggregates()));
         Path stateDir = Path.of(settings.string(STATE_DIR,
                 Path.of(System.getProperty("java.io.tmpdir"), "meterflow", applicationId).toString()));
         Map<String, String> kafka = new HashMap<>();
