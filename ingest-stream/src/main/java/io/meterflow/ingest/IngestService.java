@@ -49,9 +49,8 @@ public final class IngestService {
         IngestApp app = new IngestApp(config, context.registry());
         UsageApi usage = UsageApi.install(context.http(), app, context.apiTokens(), names);
         BillableMetricApi billableMetrics = BillableMetricApi.install(context.http(), app, names, writeTimeout);
-        // PLACEHOLDER until the stream side of issue 16 is merged: replace AGGREGATES_NOT_AVAILABLE with
-        // app::aggregates (IngestApp.aggregates() returning the UsageAggregatesQuery over the stream's stores).
-        UsageQueryApi.install(context.http(), app, context.apiTokens(), UsageQueryApi.AGGREGATES_NOT_AVAILABLE);
+        UsageQueryApi.install(context.http(), app, context.apiTokens(),
+                config.aggregationEnabled() ? app::aggregates : UsageQueryApi.AGGREGATION_OFF);
         return new AppDefinition.Installed(app, new Apis(usage, billableMetrics));
     }
 

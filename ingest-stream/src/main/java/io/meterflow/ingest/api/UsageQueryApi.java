@@ -74,12 +74,13 @@ public final class UsageQueryApi {
     static final String CUSTOMERS_PATH = "/internal/v1/usage/customers";
 
     /**
-     * The aggregates' stand-in until the stream side is merged (issue 16): every read answers 503 "aggregates not
-     * available". Request checks (400s) still apply, as they come first.
+     * The aggregates of an instance that does not aggregate ({@code aggregation.enabled=false}): every read is answered
+     * 404 (not 5xx, which clients retry: the answer will not change until the deployment does). Request checks (400s)
+     * still come first.
      */
-    public static final Supplier<UsageAggregatesQuery> AGGREGATES_NOT_AVAILABLE = () -> {
-        throw new HttpError(503, "aggregates not available: this build of ingest-stream does not aggregate usage yet",
-                Map.of("Retry-After", "1"));
+    public static final Supplier<UsageAggregatesQuery> AGGREGATION_OFF = () -> {
+        throw new HttpError(404, "usage aggregation is off on this deployment (aggregation.enabled=false): there are"
+                + " no aggregates to query");
     };
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -437,16 +437,16 @@ class UsageQueryApiTest {
     }
 
     @Test
-    void untilAggregatesExistValidQueriesAre503AndInvalidOnes400() {
+    void withTheAggregationOffValidQueriesAre404AndInvalidOnes400() {
         HttpService http = HttpService.bind("127.0.0.1", 0, Set.of(TOKEN), 1 << 20, 8);
         try {
-            UsageQueryApi.install(http, new UsageQueryApi(UsageQueryApi.AGGREGATES_NOT_AVAILABLE, metrics::query,
+            UsageQueryApi.install(http, new UsageQueryApi(UsageQueryApi.AGGREGATION_OFF, metrics::query,
                     new PeerClient(TOKEN, Duration.ofSeconds(5)), null, List::of));
             http.start();
             HttpResponse<String> r = post(http, "/v1/usage", usage("DAY", DAY1, DAY2, ""));
-            assertThat(r.statusCode()).isEqualTo(503);
-            assertThat(json(r).path("message").asText()).startsWith("aggregates not available");
-            assertThat(post(http, "/v1/usage/groups", groups("c-1", "")).statusCode()).isEqualTo(503);
+            assertThat(r.statusCode()).isEqualTo(404);
+            assertThat(json(r).path("message").asText()).startsWith("usage aggregation is off");
+            assertThat(post(http, "/v1/usage/groups", groups("c-1", "")).statusCode()).isEqualTo(404);
             assertBadRequest(post(http, "/v1/usage", usage("week", DAY1, DAY2, "")), "window_size");
         } finally {
             http.close();
