@@ -30,12 +30,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The usage queries over HTTP against both apps on a real broker, wired as the launcher wires them, end to end: billable
- * metrics created over HTTP (a COUNT, and a SUM over a decimal property with a group key of one name and a compound
+ * The usage queries over HTTP against both apps on a real broker, wired as the launcher wires them, end to end:
+ * billable metrics created over HTTP (a COUNT, and a SUM over a decimal property with a group key of one name and a compound
  * one), customers created over alias-sync's API, usage ingested over {@code POST /v1/ingest} under a customer's ID and
  * under its alias; then {@code POST /v1/usage} and {@code POST /v1/usage/groups} answer the exact values (0.1 + 0.2 is
  * the JSON number 0.3) in HOUR, DAY and NONE windows, with groups and pages. Then the alias moves to another customer
- * and its usage leaves the first customer's aggregates and joins the second's.
+ * and its usage leaves the first customer's aggregates and joins the second's. Forwarding to the instance that holds
+ * a customer's aggregates is {@link UsageApiTwoInstanceIT}'s.
  *
  * <p>Usage is stamped yesterday and today (UTC) at fixed hours, so the windows are known: at most 24 hours ahead,
  * within the default future skew. The answers to one {@code POST /v1/usage} before and after the move are written to
