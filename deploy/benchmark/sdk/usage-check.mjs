@@ -5,11 +5,13 @@
 // one line per step (`<step>: <json>`), and exits 1 on the first answer that is not what Metronome's API would give.
 //
 //   node usage-check.mjs --base-url http://127.0.0.1:8080 --token TOKEN
-//       creates a SUM metric grouped by [region] and [region, team], a customer and a few events, then queries them
+//       creates a SUM metric grouped by [region] and [region, team], a customer and three events stamped today (UTC):
+//       0.1 tokens EU/core, 0.2 EU/web, 12 NA/core; polls usage.list until they are aggregated (12.3 today), then
+//       queries them and checks the values: yesterday 0, today 12.3 with groups {EU: 0.3, NA: 12, APAC: null};
+//       groups EU 0.3 and NA 12 today (0 yesterday); compound rows EU/core 0.1 and EU/web 0.2
 //   node usage-check.mjs ... --customer ID --metric ID --starting-on T --ending-before T
-//       queries an existing customer and metric (grouped by [region] and [region, team]) over DAY windows
-//   --allow-pending: a 503 "aggregates not available" (a build without the usage aggregation) is reported as
-//       `<step>: {"pending": ...}` instead of failing
+//       queries an existing customer and metric (grouped by [region] and [region, team]) over DAY windows; checks the
+//       answers' shape only (the caller checks the values it printed)
 import assert from 'node:assert/strict';
 import Metronome from '@metronome/sdk';
 
@@ -18,19 +20,21 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 const client = new Metronome({
   baseURL: args['base-url'] ?? 'http://127.0.0.1:8080',
   bearerToken: args.token ?? process.env.METRONOME_BEARER_TOKEN,
-  maxRetries: args['allow-pending'] ? 0 : 2,
+  maxRetries: 2,
 });
 const step = (what, value) => console.log(`${what}: ${JSON.stringify(value)}`);
-const isPending = (e) => args['allow-pending'] && e?.status === 503 && /aggregates not available/.test(e?.error?.message ?? '');
 
 let customer = args.customer;
 let metric = args.metric;
 const day = 86_400_000;
 const today = Math.floor(Date.now() / day) * day;
-const startingOn = args['starting-on'] ?? new Date(today - day).toISOString().replace('.000Z', 'Z');
-const endingBefore = args['ending-before'] ?? new Date(today + day).toISOString().replace('.000Z', 'Z');
+const iso = (millis) => new Date(millis).toISOString().replace('.000Z', 'Z');
+const startingOn = args['starting-on'] ?? iso(today - day);
+const endingBefore = args['ending-before'] ?? iso(today + day);
+// The values are known (and checked) only when this script made the usage.
+const created = !customer;
 
-if (!customer) {
+if (created) {
   const run = Math.random().toString(36).slice(2, 8);
   metric = (await client.v1.billableMetrics.create({
     name: `Tokens ${run}`,
@@ -41,7 +45,8 @@ if (!customer) {
     group_keys: [['region'], ['region', 'team']],
   })).data.id;
   customer = (await client.v1.customers.create({ name: `Usage ${run}`, ingest_aliases: [`usage-${run}`] })).data.id;
-  const now = new Date(Date.now() - 60_000).toISOString();
+  // A minute ago, but today (UTC) even in the day's first minute: the expected windows depend on it.
+  const now = new Date(Math.max(today, Date.now() - 60_000)).toISOString();
   await client.v1.usage.ingest({
     usage: [['EU', 'core', 0.1], ['EU', 'web', 0.2], ['NA', 'core', 12]].map(([region, team, tokens], i) => ({
       transaction_id: `usage-check-${run}-${i}`, customer_id: `usage-${run}`, event_type: 'completion', timestamp: now,
@@ -49,6 +54,25 @@ if (!customer) {
     })),
   });
   step('setup', { customer, metric, starting_on: startingOn, ending_before: endingBefore });
+
+  // Ingested usage is aggregated asynchronously: poll today's total until all three events are in (or give up).
+  const deadline = Date.now() + 90_000;
+  for (let last; ;) {
+    try {
+      const rows = await all(client.v1.usage.list({ starting_on: iso(today), ending_before: endingBefore,
+        window_size: 'NONE', customer_ids: [customer], billable_metrics: [{ id: metric }] }));
+      last = rows.map((row) => row.value);
+      if (rows.length === 1 && rows[0].value === 12.3) {
+        step('aggregated', { waited_ms: Date.now() - (deadline - 90_000), value: rows[0].value });
+        break;
+      }
+    } catch (e) {
+      if (e?.status !== 503) throw e;
+      last = { status: e.status, message: e.error?.message };
+    }
+    if (Date.now() > deadline) assert.fail(`usage not aggregated within 90 s; last answer: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function all(pages) {
@@ -58,18 +82,10 @@ async function all(pages) {
 }
 
 async function check(what, query, shape) {
-  try {
-    const rows = await query();
-    rows.forEach(shape);
-    step(what, rows);
-    return rows;
-  } catch (e) {
-    if (isPending(e)) {
-      step(what, { pending: e.error.message });
-      return null;
-    }
-    throw e;
-  }
+  const rows = await query();
+  rows.forEach(shape);
+  step(what, rows);
+  return rows;
 }
 
 const usageRow = (row) => {
@@ -99,7 +115,13 @@ const listParams = {
 const page = await check('usage.list', () => all(client.v1.usage.list(listParams)), usageRow);
 const paged = await check('usage.list (pages of 1)', () => all(client.v1.usage.list({ ...listParams, window_size: 'day' },
   { query: { limit: 1 } })), usageRow);
-if (page) assert.deepEqual(paged, page);
+assert.deepEqual(paged, page);
+if (created) {
+  assert.deepEqual(page.map((row) => [row.start_timestamp, row.end_timestamp, row.value, row.groups]), [
+    [iso(today - day), iso(today), 0, { EU: 0, NA: 0, APAC: null }],
+    [iso(today), iso(today + day), 12.3, { EU: 0.3, NA: 12, APAC: null }],
+  ]);
+}
 
 const groupParams = {
   customer_id: customer, billable_metric_id: metric, window_size: 'day', starting_on: startingOn,
@@ -108,10 +130,20 @@ const groupParams = {
 const groups = await check('usage.listWithGroups', () => all(client.v1.usage.listWithGroups(groupParams)), groupRow);
 const groupsPaged = await check('usage.listWithGroups (pages of 1)',
   () => all(client.v1.usage.listWithGroups({ ...groupParams, limit: 1 })), groupRow);
-if (groups) assert.deepEqual(groupsPaged, groups);
-await check('usage.listWithGroups (compound)', () => all(client.v1.usage.listWithGroups({
+assert.deepEqual(groupsPaged, groups);
+const compound = await check('usage.listWithGroups (compound)', () => all(client.v1.usage.listWithGroups({
   ...groupParams, window_size: 'NONE', group_key: ['team', 'region'], group_filters: { region: ['EU'] }, limit: 100,
 })), groupRow);
+if (created) {
+  assert.deepEqual(groups.map((row) => [row.starting_on, row.group_key, row.group_value, row.value]), [
+    [iso(today - day), 'region', 'EU', 0], [iso(today - day), 'region', 'NA', 0],
+    [iso(today), 'region', 'EU', 0.3], [iso(today), 'region', 'NA', 12],
+  ]);
+  assert.deepEqual(compound.map((row) => [row.starting_on, row.ending_before, row.group_key, row.group, row.value]), [
+    [startingOn, endingBefore, null, { region: 'EU', team: 'core' }, 0.1],
+    [startingOn, endingBefore, null, { region: 'EU', team: 'web' }, 0.2],
+  ]);
+}
 
 for (const [what, params] of [
   ['usage.list (window_size week)', () => client.v1.usage.list({ ...listParams, window_size: 'WEEK' })],
@@ -125,4 +157,5 @@ for (const [what, params] of [
     assert.equal(e.status, 400);
   }
 }
+if (created) console.log('OK: the aggregated values are those of the three events ingested');
 console.log('OK: usage.list and usage.listWithGroups answered as Metronome\'s API would');

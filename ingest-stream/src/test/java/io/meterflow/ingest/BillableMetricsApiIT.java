@@ -84,13 +84,24 @@ class BillableMetricsApiIT {
 
     @Test
     void createRetrieveListAndArchiveOverHttpAreReadYourWrites() {
-        String cpu = create("""
+        java.time.Instant before = java.time.Instant.now();
+        HttpResponse<String> createdCpu = api.post("/v1/billable-metrics/create", """
                 {"name": "CPU Hours", "aggregation_key": "cpu_hours", "aggregation_type": "SUM",
                  "event_type_filter": {"in_values": ["cpu_usage"]}, "group_keys": [["region"]],
                  "property_filters": [{"name": "cpu_hours", "exists": true},
                                       {"name": "region", "exists": true, "in_values": ["EU", "NA"]}]}""");
+        java.time.Instant after = java.time.Instant.now();
+        assertThat(createdCpu.statusCode()).as(createdCpu.body()).isEqualTo(200);
+        String cpu = json(createdCpu).path("data").path("id").asText();
+        // Complete from: created − max(34 d, 34 d) + 24 h (the defaults), rounded up to the hour.
+        String completeFrom = json(createdCpu).path("data").path("aggregates_complete_from").asText();
+        java.time.Instant completeHour = java.time.Instant.parse(completeFrom);
+        assertThat(completeFrom).endsWith(":00:00Z");
+        assertThat(completeHour).isAfterOrEqualTo(before.minus(java.time.Duration.ofDays(33)))
+                .isBefore(after.minus(java.time.Duration.ofDays(33)).plus(java.time.Duration.ofHours(1)));
         // Readable at once: the answer came once this instance's global store held it.
         JsonNode data = json(api.get("/v1/billable-metrics/" + cpu)).path("data");
+        assertThat(data.path("aggregates_complete_from").asText()).isEqualTo(completeFrom);
         assertThat(data.path("name").asText()).isEqualTo("CPU Hours");
         assertThat(data.path("aggregation_type").asText()).isEqualTo("SUM");
         assertThat(data.path("property_filters").get(1).path("in_values").get(1).asText()).isEqualTo("NA");

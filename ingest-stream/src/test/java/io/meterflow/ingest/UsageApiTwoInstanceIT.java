@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meterflow.config.Settings;
 import io.meterflow.http.HttpConfig;
+import io.meterflow.ingest.aggregate.AggregateLedger;
 import io.meterflow.ingest.ledger.UsageLedger;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two ingest-stream instances in one JVM (distinct state folders and HTTP ports): event search for a transaction ID
  * whose partition the other instance holds is answered through Kafka Streams' key metadata, and an identifier's
- * pending usage is merged from both.
+ * pending usage is merged from both; the usage queries of a customer whose aggregates the other instance holds are
+ * answered by that owner, and a query of every customer merges both instances' customers.
  */
 @ExtendWith(KafkaClusterExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -108,6 +110,88 @@ class UsageApiTwoInstanceIT {
             } while (cursor != null);
             assertThat(pending).containsExactlyInAnyOrderElementsOf(ids);
             assertThat(all.size()).isLessThanOrEqualTo(12);
+        }
+    }
+
+    @Test
+    void usageQueriedOnTheInstanceThatDoesNotHostTheCustomerEqualsTheOwnersAnswer(KafkaCluster kafka)
+            throws Exception {
+        try (IntegrationSupport it = new IntegrationSupport(kafka);
+             Instance a = start(it, "a"); Instance b = start(it, "b")) {
+            IntegrationSupport.await("both instances running with tasks", Duration.ofSeconds(90),
+                    () -> a.app().isRunning() && b.app().isRunning() && hasTasks(a) && hasTasks(b));
+            JsonNode created = json(a.client().post("/v1/billable-metrics/create",
+                    "{\"name\":\"Calls\",\"aggregation_type\":\"COUNT\"}"));
+            String metric = created.path("data").path("id").asText();
+            IntegrationSupport.await("the metric on B", Duration.ofSeconds(30),
+                    () -> b.client().get("/v1/billable-metrics/" + metric).statusCode() == 200);
+            // Customers bound by their IDs; their usage ingested through A, i + 1 events for customer i.
+            List<String> customers = new ArrayList<>();
+            List<String> events = new ArrayList<>();
+            Instant stamp = Instant.now().minusSeconds(5);
+            for (int i = 0; i < 8; i++) {
+                String customer = it.suffix + "-c" + i;
+                customers.add(customer);
+                it.bind(customer, customer, true);
+                for (int e = 0; e <= i; e++) {
+                    events.add("{\"transaction_id\":\"" + customer + "-e" + e + "\",\"customer_id\":\"" + customer
+                            + "\",\"event_type\":\"api_call\",\"timestamp\":\"" + stamp + "\"}");
+                }
+            }
+            it.flush();
+            assertThat(a.client().post("/v1/ingest", "[" + String.join(",", events) + "]").statusCode())
+                    .isEqualTo(200);
+            int owned = -1;
+            for (int i = 0; i < customers.size() && owned < 0; i++) {
+                if (b.host().equals(a.app().streams().queryMetadataForKey(AggregateLedger.AGGREGATES,
+                        customers.get(i), Serdes.String().serializer()).activeHost())) {
+                    owned = i;
+                }
+            }
+            assertThat(owned).as("a customer whose aggregates B holds").isNotNegative();
+            String customer = customers.get(owned);
+            String day = stamp.truncatedTo(java.time.temporal.ChronoUnit.DAYS).toString();
+            String nextDay = stamp.truncatedTo(java.time.temporal.ChronoUnit.DAYS).plus(Duration.ofDays(1)).toString();
+            String period = "\"window_size\":\"NONE\",\"starting_on\":\"" + day + "\",\"ending_before\":\""
+                    + nextDay + "\"";
+            String one = "{" + period + ",\"customer_ids\":[\"" + customer + "\"],\"billable_metrics\":[{\"id\":\""
+                    + metric + "\"}]}";
+            int expected = owned + 1;
+            IntegrationSupport.await("B's customer's usage, asked of A", Duration.ofSeconds(60), () -> {
+                java.net.http.HttpResponse<String> r = a.client().post("/v1/usage", one);
+                return r.statusCode() == 200 && json(r).path("data").get(0).path("value").asInt() == expected;
+            });
+            assertThat(a.client().post("/v1/usage", one).body()).isEqualTo(b.client().post("/v1/usage", one).body());
+            String groups = "{" + period + ",\"customer_id\":\"" + customer + "\",\"billable_metric_id\":\"" + metric
+                    + "\"}";
+            assertThat(a.client().post("/v1/usage/groups", groups).body())
+                    .isEqualTo(b.client().post("/v1/usage/groups", groups).body()).contains("\"value\":" + expected);
+            // Every customer: both instances' customers merged, the same answer from either, in pages of 3 too.
+            String all = "{" + period + ",\"billable_metrics\":[{\"id\":\"" + metric + "\"}]}";
+            IntegrationSupport.await("every customer's usage", Duration.ofSeconds(60), () -> {
+                java.net.http.HttpResponse<String> r = b.client().post("/v1/usage", all);
+                if (r.statusCode() != 200) {
+                    return false;
+                }
+                int total = 0;
+                for (JsonNode row : json(r).path("data")) {
+                    total += row.path("value").asInt();
+                }
+                return json(r).path("data").size() == customers.size() && total == 8 * 9 / 2;
+            });
+            String fromB = b.client().post("/v1/usage", all).body();
+            assertThat(a.client().post("/v1/usage", all).body()).isEqualTo(fromB);
+            List<String> paged = new ArrayList<>();
+            String cursor = null;
+            do {
+                JsonNode page = json(a.client().post("/v1/usage?limit=3" + (cursor == null ? "" : "&next_page="
+                        + cursor), all));
+                page.path("data").forEach(row -> paged.add(row.toString()));
+                cursor = page.path("next_page").isNull() ? null : page.path("next_page").asText();
+            } while (cursor != null);
+            List<String> whole = new ArrayList<>();
+            json(b.client().post("/v1/usage", all)).path("data").forEach(row -> whole.add(row.toString()));
+            assertThat(paged).isEqualTo(whole);
         }
     }
 

@@ -55,19 +55,30 @@ class MetronomeSdkIT {
                     "customers.listBillableMetrics (unknown customer): {\"status\":404",
                     "billableMetrics.create (sql): {\"status\":400");
 
-            // The usage queries: a metric, a customer and events made through the SDK, then usage.list and
-            // usage.listWithGroups. Until the usage aggregation is merged, the launcher answers the reads 503
-            // "aggregates not available" (--allow-pending reports them as pending); the request checks answer
-            // already, through the SDK's own errors.
-            String usage = node("usage-check.mjs", standalone.httpBaseUrl(), "--allow-pending");
+            // The usage queries: a metric, a customer and three events made through the SDK (0.1 tokens EU/core,
+            // 0.2 EU/web and 12 NA/core, stamped today), polled until aggregated, then usage.list and
+            // usage.listWithGroups; the script checks the values too, and fails on any other.
+            String usage = node("usage-check.mjs", standalone.httpBaseUrl());
             assertThat(usage).contains("OK: usage.list and usage.listWithGroups answered as Metronome's API would",
+                    "OK: the aggregated values are those of the three events ingested",
+                    "aggregated: {\"waited_ms\":",
                     "usage.list (window_size week): {\"status\":400,\"error\":\"BadRequestError\"",
                     "usage.listWithGroups (current_period): {\"status\":400,\"error\":\"BadRequestError\"");
-            for (String call : new String[] {"usage.list", "usage.list (pages of 1)", "usage.listWithGroups",
-                    "usage.listWithGroups (pages of 1)", "usage.listWithGroups (compound)"}) {
-                // An array of rows the SDK parsed and the script checked the shape of, or the placeholder's 503.
-                assertThat(usage).as(usage).containsAnyOf(call + ": [", call + ": {\"pending\":\"aggregates not available");
+            // Yesterday nothing; today 0.1 + 0.2 + 12, as exact JSON numbers, by region (APAC asked for, never seen).
+            for (String call : new String[] {"usage.list", "usage.list (pages of 1)"}) {
+                assertThat(line(usage, call)).contains(
+                        "\"value\":0,\"groups\":{\"EU\":0,\"NA\":0,\"APAC\":null}",
+                        "\"value\":12.3,\"groups\":{\"EU\":0.3,\"NA\":12,\"APAC\":null}");
             }
+            for (String call : new String[] {"usage.listWithGroups", "usage.listWithGroups (pages of 1)"}) {
+                assertThat(line(usage, call)).contains(
+                        "\"group_key\":\"region\",\"group_value\":\"EU\",\"group\":{\"region\":\"EU\"},\"value\":0.3",
+                        "\"group_key\":\"region\",\"group_value\":\"NA\",\"group\":{\"region\":\"NA\"},\"value\":12");
+            }
+            assertThat(line(usage, "usage.listWithGroups (compound)")).contains(
+                    "\"group\":{\"region\":\"EU\",\"team\":\"core\"},\"value\":0.1}",
+                    "\"group\":{\"region\":\"EU\",\"team\":\"web\"},\"value\":0.2}")
+                    .doesNotContain("NA");
         }
     }
 
@@ -81,6 +92,12 @@ class MetronomeSdkIT {
         assertThat(check.waitFor(2, TimeUnit.MINUTES)).isTrue();
         assertThat(check.exitValue()).as(output).isZero();
         return output;
+    }
+
+    /** The line {@code <step>: ...} of a script's output. */
+    private static String line(String output, String step) {
+        return output.lines().filter(l -> l.startsWith(step + ": ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no line " + step + " in:\n" + output));
     }
 
     private static String nodeVersion() {

@@ -259,14 +259,9 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         }
     }
 
-    /**
-     * The first hour a metric set up {@code now} holds completely once its backfill is done: held events reach back
-     * {@link IngestConfig#aggregationEventKeepMs} in ingestion time, and an event may be stamped up to the maximum
-     * future skew after it was ingested.
-     */
+    /** The first hour a metric set up {@code now} holds completely once its backfill is done. */
     private long completeFrom(long now) {
-        long from = now - config.aggregationEventKeepMs() + config.maxFutureSkew().toMillis();
-        return Math.floorDiv(from + HOUR_MS - 1, HOUR_MS) * HOUR_MS;
+        return BackfillStatus.completeFrom(now, config);
     }
 
     /** One chunk of held events in all, shared by the metrics backfilling. */

@@ -1,5 +1,6 @@
 package io.meterflow.ingest.aggregate;
 
+import io.meterflow.ingest.IngestConfig;
 import java.time.Instant;
 
 /**
@@ -10,4 +11,24 @@ import java.time.Instant;
  * ingested after {@code created − max(dedup.horizon, attribution.horizon)}).
  */
 public record BackfillStatus(String metricId, boolean running, Instant completeFrom) {
+
+    private static final long HOUR_MS = 3_600_000L;
+
+    /**
+     * The first hour a metric set up at {@code setUpAtMs} holds completely once its backfill is done: held events
+     * reach back {@link IngestConfig#aggregationEventKeepMs} (max of the dedup and attribution horizons) in ingestion
+     * time, and an event may be stamped up to {@link IngestConfig#maxFutureSkew} after it was ingested; rounded up to
+     * the hour. The stream ({@link AggregateProcessor}) computes each task's {@code completeFrom} with it from the
+     * moment the task set the metric up, and the billable metric API from the metric's creation time: one function, so
+     * the two agree.
+     */
+    public static long completeFrom(long setUpAtMs, IngestConfig config) {
+        long from = setUpAtMs - config.aggregationEventKeepMs() + config.maxFutureSkew().toMillis();
+        return Math.floorDiv(from + HOUR_MS - 1, HOUR_MS) * HOUR_MS;
+    }
+
+    /** {@link #completeFrom(long, IngestConfig)} of an instant. */
+    public static Instant completeFrom(Instant setUpAt, IngestConfig config) {
+        return Instant.ofEpochMilli(completeFrom(setUpAt.toEpochMilli(), config));
+    }
 }

@@ -9,6 +9,7 @@ import io.meterflow.http.HttpService;
 import io.meterflow.http.Paging;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.IngestConfig;
+import io.meterflow.ingest.aggregate.BackfillStatus;
 import io.meterflow.ingest.billablemetrics.BillableMetricRules;
 import io.meterflow.ingest.billablemetrics.BillableMetricsQuery;
 import io.meterflow.schemas.BillableMetric;
@@ -54,6 +55,10 @@ import org.apache.kafka.streams.errors.InvalidStateStoreException;
  * are all the metrics (archived ones with {@code include_archived}; {@code on_current_plan} changes nothing). The
  * customer must exist, as for alias-sync's customer calls: 404 otherwise, when the customers can be checked
  * ({@link CustomerNames#exists}).
+ *
+ * <p>Every answer that shows a metric (the create's, a retrieve, the lists' items) adds Meterflow's
+ * {@value #COMPLETE_FROM}: the first UTC hour from which the metric's aggregates hold every event once its backfill has
+ * finished ({@link #completeFrom}, the stream's own computation).
  */
 public final class BillableMetricApi implements AutoCloseable {
 
@@ -62,6 +67,8 @@ public final class BillableMetricApi implements AutoCloseable {
     public static final Duration DEFAULT_WRITE_TIMEOUT = HttpConfig.DEFAULT_WRITE_TIMEOUT;
     public static final int DEFAULT_PAGE = 25;
     public static final int MAX_PAGE = 100;
+    /** The field of a metric's answers saying from which hour its aggregates are complete. */
+    public static final String COMPLETE_FROM = "aggregates_complete_from";
 
     /** Publishes one record to billable-metrics and returns once Kafka has it; a 503 when it cannot. */
     @FunctionalInterface
@@ -75,20 +82,23 @@ public final class BillableMetricApi implements AutoCloseable {
     private final Topic<String, BillableMetric> topic;
     private final CustomerNames customers;
     private final Duration writeTimeout;
+    private final IngestConfig config;
 
     /**
      * @param definitions the definitions this instance holds; throws a 503 {@link HttpError} when they cannot be
      *                    read now
      * @param resources   releases what the API holds (its producer), when it is closed
+     * @param config      the horizons and skew the aggregation's complete-from hour is computed with
      */
     BillableMetricApi(Supplier<BillableMetricsQuery> definitions, Publisher publisher, Runnable resources,
-            Topic<String, BillableMetric> topic, CustomerNames customers, Duration writeTimeout) {
+            Topic<String, BillableMetric> topic, CustomerNames customers, Duration writeTimeout, IngestConfig config) {
         this.definitions = definitions;
         this.publisher = publisher;
         this.resources = resources;
         this.topic = topic;
         this.customers = customers;
         this.writeTimeout = writeTimeout;
+        this.config = config;
     }
 
     /**
@@ -104,7 +114,7 @@ public final class BillableMetricApi implements AutoCloseable {
                 config.streams().serdeConfig()).billableMetrics();
         KafkaProducer<byte[], byte[]> producer = producer(config);
         return install(http, new BillableMetricApi(() -> query(app), (id, value) -> publish(producer, topic, id, value),
-                () -> producer.close(Duration.ofSeconds(5)), topic, customers, writeTimeout));
+                () -> producer.close(Duration.ofSeconds(5)), topic, customers, writeTimeout, config));
     }
 
     /** Adds {@code api}'s routes to {@code http}. */
@@ -140,7 +150,31 @@ public final class BillableMetricApi implements AutoCloseable {
         await(id, stored -> true, "billable metric " + id + " was published but is not readable here within "
                 + writeTimeout.toMillis() + " ms; it will still be created: read GET /v1/billable-metrics/" + id
                 + " before creating it again (a retried create would create a second metric)", false);
-        return HttpResponse.json(200, Map.of("data", Map.of("id", id)));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("id", id);
+        data.put(COMPLETE_FROM, completeFrom(metric).toString());
+        return HttpResponse.json(200, Map.of("data", data));
+    }
+
+    /**
+     * The first UTC hour from which {@code metric}'s aggregates hold every event once its backfill has finished:
+     * {@link BackfillStatus#completeFrom}, the stream's computation, from the time the current version of the metric
+     * was defined (its {@code updated_at} while active, which is its {@code created_at} unless the record was rewritten
+     * on billable-metrics directly; its {@code created_at} once archived, as archiving rebuilds nothing). Windows
+     * before it hold only the usage the ledger still held when the metric was set up. Each task computes its own from
+     * the moment it set the metric up, within {@code aggregation.backfill.interval} of seeing it, so a task's may be
+     * one hour later when the metric was defined that close before an hour boundary.
+     */
+    Instant completeFrom(BillableMetric metric) {
+        Instant version = metric.getArchivedAt() == null ? metric.getUpdatedAt() : metric.getCreatedAt();
+        return BackfillStatus.completeFrom(version, config);
+    }
+
+    /** {@code metric} in Metronome's shape, with {@value #COMPLETE_FROM}. */
+    private Map<String, Object> write(BillableMetric metric) {
+        Map<String, Object> json = BillableMetricJson.write(metric);
+        json.put(COMPLETE_FROM, completeFrom(metric).toString());
+        return json;
     }
 
     private HttpResponse archive(HttpRequest request) {
@@ -230,7 +264,7 @@ public final class BillableMetricApi implements AutoCloseable {
     private HttpResponse retrieve(HttpRequest request) {
         String id = request.pathParam("billable_metric_id");
         BillableMetric metric = query().get(id).orElseThrow(() -> notFound(id));
-        return HttpResponse.json(200, Map.of("data", BillableMetricJson.write(metric)));
+        return HttpResponse.json(200, Map.of("data", write(metric)));
     }
 
     private HttpResponse list(HttpRequest request) {
@@ -256,7 +290,7 @@ public final class BillableMetricApi implements AutoCloseable {
         boolean more = metrics.size() > limit;
         List<BillableMetric> page = more ? metrics.subList(0, limit) : metrics;
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("data", page.stream().map(BillableMetricJson::write).toList());
+        answer.put("data", page.stream().map(this::write).toList());
         answer.put("next_page", more ? Paging.nextPage(page.get(page.size() - 1).getId()) : null);
         return answer;
     }

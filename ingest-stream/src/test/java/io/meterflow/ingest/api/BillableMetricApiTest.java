@@ -55,6 +55,7 @@ class BillableMetricApiTest {
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> topic;
     private HttpService http;
+    private KeyValueStore<String, BillableMetric> store;
     private final HttpClient client = HttpClient.newHttpClient();
     private final AtomicInteger published = new AtomicInteger();
     /** When false, records are published but never reach the store (a global thread that lags). */
@@ -66,13 +67,14 @@ class BillableMetricApiTest {
     void start() {
         IngestConfig config = IngestConfig.from(Settings.of(Map.of("application.id", "api-test",
                 "schema.registry.url", "mock://api-test-" + UUID.randomUUID(), "state.dir", stateDir.toString(),
-                "topic.partitions", "1")));
+                "topic.partitions", "1", IngestConfig.DEDUP_HORIZON, "2d", IngestConfig.ATTRIBUTION_HORIZON, "3d",
+                IngestConfig.MAX_FUTURE_SKEW, "90m", IngestConfig.MAX_EVENT_AGE, "2d")));
         Topics topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());
         driver = new TopologyTestDriver(IngestTopology.build(config, topics, new SimpleMeterRegistry()),
                 config.streams().streamsProperties());
         topic = driver.createInputTopic(topics.names().billableMetrics(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer());
-        KeyValueStore<String, BillableMetric> store = driver.getKeyValueStore(BillableMetricsStore.STORE);
+        store = driver.getKeyValueStore(BillableMetricsStore.STORE);
         BillableMetricsQuery query = new BillableMetricsQuery(store);
         CustomerNames customers = new CustomerNames() {
             @Override
@@ -99,7 +101,7 @@ class BillableMetricApiTest {
                 throw unavailable.get();
             }
             return query;
-        }, publisher, () -> { }, topics.billableMetrics(), customers, Duration.ofMillis(300)));
+        }, publisher, () -> { }, topics.billableMetrics(), customers, Duration.ofMillis(300), config));
         http.start();
     }
 
@@ -164,7 +166,9 @@ class BillableMetricApiTest {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         String id = json(created).path("data").path("id").asText();
         assertThat(UUID.fromString(id).toString()).isEqualTo(id);
-        assertThat(json(created)).isEqualTo(JSON.readTree("{\"data\":{\"id\":\"" + id + "\"}}"));
+        String completeFrom = completeFrom(store.get(id).getCreatedAt());
+        assertThat(json(created)).isEqualTo(JSON.readTree("{\"data\":{\"id\":\"" + id
+                + "\",\"aggregates_complete_from\":\"" + completeFrom + "\"}}"));
         HttpResponse<String> got = get("/v1/billable-metrics/" + id);
         assertThat(got.statusCode()).isEqualTo(200);
         assertThat(json(got)).isEqualTo(JSON.readTree("""
@@ -175,7 +179,31 @@ class BillableMetricApiTest {
                    {"name": "region", "exists": true, "in_values": ["EU", "NA"]},
                    {"name": "machine_type", "exists": true, "in_values": ["slow", "fast"]}],
                  "group_keys": [["region"], ["machine_type"]],
-                 "custom_fields": {"team": "infra"}}}""".formatted(id)));
+                 "custom_fields": {"team": "infra"},
+                 "aggregates_complete_from": "%s"}}""".formatted(id, completeFrom)));
+    }
+
+    /**
+     * The first hour a metric created at {@code createdAt} holds completely, computed here by hand with this test's
+     * settings: created − max(dedup 2 d, attribution 3 d) + future skew 90 min, rounded up to the hour.
+     */
+    private static String completeFrom(java.time.Instant createdAt) {
+        java.time.Instant from = createdAt.minus(Duration.ofDays(3)).plus(Duration.ofMinutes(90));
+        java.time.Instant hour = from.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+        String text = (hour.equals(from) ? hour : hour.plus(Duration.ofHours(1))).toString();
+        assertThat(text).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:00:00Z");
+        return text;
+    }
+
+    @Test
+    void completeFromIsTheSameInTheListsAndStaysTheCreationsOnceArchived() {
+        String id = count("Complete");
+        String completeFrom = completeFrom(store.get(id).getCreatedAt());
+        assertThat(json(get("/v1/billable-metrics?limit=100")).path("data").findValues("aggregates_complete_from"))
+                .extracting(JsonNode::asText).contains(completeFrom);
+        assertThat(post("/v1/billable-metrics/archive", "{\"id\":\"" + id + "\"}").statusCode()).isEqualTo(200);
+        assertThat(json(get("/v1/billable-metrics/" + id)).path("data").path("aggregates_complete_from").asText())
+                .isEqualTo(completeFrom);
     }
 
     @Test
