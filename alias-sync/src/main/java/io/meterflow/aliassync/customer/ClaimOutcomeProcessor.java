@@ -12,6 +12,7 @@ import io.meterflow.schemas.internal.aliassync.ClaimOutcomeBatch;
 import io.meterflow.schemas.internal.aliassync.ClaimOutcomeItem;
 import io.meterflow.schemas.internal.aliassync.CustomerClaims;
 import io.meterflow.schemas.internal.aliassync.RequestedAlias;
+import io.meterflow.serde.ByteBuffers;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -216,13 +217,7 @@ public final class ClaimOutcomeProcessor implements Processor<String, ClaimOutco
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
-        if (buffer == null) {
-            return null;
-        }
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
+        return buffer == null ? null : ByteBuffers.copyOf(buffer);
     }
 
     private void reject(Record<String, ClaimOutcomeBatch> record, ClaimOutcomeBatch batch, ClaimOutcomeItem outcome,

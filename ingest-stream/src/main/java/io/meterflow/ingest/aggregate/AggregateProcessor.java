@@ -14,6 +14,7 @@ import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.UsageKind;
 import io.meterflow.schemas.internal.ingest.AggregateEvent;
 import io.meterflow.schemas.internal.ingest.MetricProgress;
+import io.meterflow.serde.ByteBuffers;
 import io.meterflow.serde.SchemaRegistryException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -153,7 +154,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         if (p.getBackfillCursor() == null) {
             return false;
         }
-        return Arrays.compareUnsigned(eventKey.get(), toArray(p.getBackfillCursor())) <= 0;
+        return Arrays.compareUnsigned(eventKey.get(), ByteBuffers.copyOf(p.getBackfillCursor())) <= 0;
     }
 
     private void fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric,
@@ -276,7 +277,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             if (!p.getBackfilling() || p.getArchived() || metric == null) {
                 continue;
             }
-            byte[] after = p.getBackfillCursor() == null ? null : toArray(p.getBackfillCursor());
+            byte[] after = p.getBackfillCursor() == null ? null : ByteBuffers.copyOf(p.getBackfillCursor());
             List<KeyValue<Bytes, AggregateEvent>> chunk = ledger.heldChunk(after, budget);
             List<ChangedRow> changed = new ArrayList<>();
             for (KeyValue<Bytes, AggregateEvent> held : chunk) {
@@ -333,13 +334,6 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             context.forward(new Record<>(key, value, now));
         }
         metrics.published(changed.size());
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.meterflow.schemas.internal.ingest.BoundCustomer;
 import io.meterflow.schemas.internal.ingest.IdentifierEntry;
 import io.meterflow.schemas.internal.ingest.ReplayJob;
 import io.meterflow.topics.Topics;
+import io.meterflow.serde.ByteBuffers;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,7 +176,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
      */
     private int step(String identifier, ReplayJob job, int limit, long now) {
         BoundCustomer target = new BoundCustomer(job.getCustomerId(), job.getIsCustomerId(), job.getArchived());
-        byte[] resumeAfter = job.getResumeAfter() == null ? null : toArray(job.getResumeAfter());
+        byte[] resumeAfter = job.getResumeAfter() == null ? null : ByteBuffers.copyOf(job.getResumeAfter());
         List<KeyValue<Bytes, IdentifierEntry>> chunk = ledger.identifierChunk(identifier, resumeAfter, limit);
         for (UsageLedger.Applied applied : ledger.applyBinding(identifier, chunk, target, now)) {
             switch (applied.change()) {
@@ -201,13 +202,6 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
 
     private void emit(String customerId, OutgoingUsage usage, long now) {
         context.forward(new Record<>(customerId, usage, now));
-    }
-
-    private static byte[] toArray(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
     }
 
     @Override
