@@ -42,6 +42,8 @@ import org.apache.kafka.common.config.ConfigException;
  *                           check and backfill
  * @param backfillChunkSize  {@value #BACKFILL_CHUNK_SIZE}: held events one backfill step folds (per task, shared by the
  *                           metrics backfilling)
+ * @param aggregationRetention {@value #AGGREGATION_RETENTION}: how long after an hour ends its aggregates (and UNIQUE's
+ *                           distinct values) are kept; at least {@link #aggregationWindowCloseMs}
  * @param usagePartitions    partition count of usage-events; {@link IngestApp} sets it from the topic, the default
  *                           is {@code topic.partitions}
  */
@@ -63,6 +65,7 @@ public record IngestConfig(
         boolean aggregationEnabled,
         Duration backfillInterval,
         int backfillChunkSize,
+        Duration aggregationRetention,
         int usagePartitions) {
 
     public static final String DEFAULT_APPLICATION_ID = "meterflow-ingest";
@@ -83,6 +86,9 @@ public record IngestConfig(
     public static final String AGGREGATION_ENABLED = "aggregation.enabled";
     public static final String BACKFILL_INTERVAL = "aggregation.backfill.interval";
     public static final String BACKFILL_CHUNK_SIZE = "aggregation.backfill.chunk.size";
+    public static final String AGGREGATION_RETENTION = "aggregation.retention";
+    /** Longer than the longest period a usage query may ask for (400 days), so every answerable window is kept. */
+    public static final Duration DEFAULT_AGGREGATION_RETENTION = Duration.ofDays(400);
 
     public static final Duration DEFAULT_HORIZON = Duration.ofDays(34);
     public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(24);
@@ -133,6 +139,16 @@ public record IngestConfig(
         requirePositive(BACKFILL_INTERVAL, backfillInterval);
         if (backfillChunkSize < 1) {
             throw new ConfigException(BACKFILL_CHUNK_SIZE, backfillChunkSize, "must be at least 1");
+        }
+        requirePositive(AGGREGATION_RETENTION, aggregationRetention);
+        // A row dropped while a record can still change it would come back holding only that change.
+        long windowCloseMs = windowCloseMs(maxEventAge, pendingHorizon, attributionHorizon, dedupHorizon);
+        if (aggregationRetention.toMillis() < windowCloseMs) {
+            throw new ConfigException(AGGREGATION_RETENTION + " (" + human(aggregationRetention) + ") is shorter than"
+                    + " the time after an hour ends in which a record may still change it ("
+                    + human(Duration.ofMillis(windowCloseMs)) + ": " + MAX_EVENT_AGE + " + max("
+                    + PENDING_HORIZON + ", " + ATTRIBUTION_HORIZON + ") + max(" + DEDUP_HORIZON + ", "
+                    + ATTRIBUTION_HORIZON + ")). Raise " + AGGREGATION_RETENTION + " or lower those");
         }
         if (replayChunkSize < 1) {
             throw new ConfigException(REPLAY_CHUNK_SIZE, replayChunkSize, "must be at least 1");
@@ -188,6 +204,7 @@ public record IngestConfig(
                 settings.bool(AGGREGATION_ENABLED, true),
                 settings.duration(BACKFILL_INTERVAL, DEFAULT_BACKFILL_INTERVAL),
                 settings.intValue(BACKFILL_CHUNK_SIZE, DEFAULT_BACKFILL_CHUNK_SIZE, 1, 1_000_000),
+                settings.duration(AGGREGATION_RETENTION, DEFAULT_AGGREGATION_RETENTION),
                 streams.topicPartitions());
     }
 
@@ -195,7 +212,8 @@ public record IngestConfig(
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
                 maxEventBytes, replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval,
-                sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize, partitions);
+                sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize,
+                aggregationRetention, partitions);
     }
 
     /** The validation rules with these limits, for both edges (the ingest API and the stream). */
@@ -223,7 +241,7 @@ public record IngestConfig(
      * backfill's reach).
      */
     public long aggregationEventKeepMs() {
-        return Math.max(dedupHorizon.toMillis(), attributionHorizon.toMillis());
+        return Math.max(dedupHorizon.toMillis(), attributionHorizon.toMillis()); // as in windowCloseMs
     }
 
     /**
@@ -232,8 +250,12 @@ public record IngestConfig(
      * later, and each ASSIGN is held, so backfilled into new metrics, for {@link #aggregationEventKeepMs} more.
      */
     public long aggregationWindowCloseMs() {
-        return maxEventAge.toMillis() + Math.max(pendingHorizon.toMillis(), attributionHorizon.toMillis())
-                + aggregationEventKeepMs();
+        return windowCloseMs(maxEventAge, pendingHorizon, attributionHorizon, dedupHorizon);
+    }
+
+    private static long windowCloseMs(Duration maxEventAge, Duration pending, Duration attribution, Duration dedup) {
+        return maxEventAge.toMillis() + Math.max(pending.toMillis(), attribution.toMillis())
+                + Math.max(dedup.toMillis(), attribution.toMillis());
     }
 
     /** The time limits in milliseconds, as the hot path wants them. */

@@ -4,6 +4,7 @@ import static io.meterflow.ingest.AggregationSupport.event;
 import static io.meterflow.ingest.AggregationSupport.metric;
 import static io.meterflow.ingest.AggregationSupport.num;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.ingest.aggregate.AggregateLedger;
 import io.meterflow.ingest.aggregate.AggregationMetrics;
@@ -360,6 +361,43 @@ class AggregationTest {
             assertThat(s.value(A, "max", HOUR)).isEqualTo("5");
             assertThat(s.value(A, "users", HOUR)).isEqualTo("1");
         }
+    }
+
+    @Test
+    void rowsAndUniqueValuesAreDroppedOnceTheRetentionHasPassedAndNotBefore(@TempDir Path other) {
+        Map<String, String> shortHorizons = Map.of("pending.horizon", "2h", "dedup.horizon", "2h",
+                "attribution.horizon", "2h", "validation.max.event.age", "2h", "sweep.interval", "1m",
+                "aggregation.retention", "8h");
+        try (IngestHarness small = new IngestHarness(other, shortHorizons)) {
+            AggregationSupport s = new AggregationSupport(small);
+            small.bindCustomer(A);
+            s.define(metric("count", AggregationType.COUNT, null, List.of()).build());
+            s.define(metric("users", AggregationType.UNIQUE, "user", List.of()).build());
+            small.send(event("t1", A, T1, "user", "ann"));
+            var values = small.driver.<org.apache.kafka.common.utils.Bytes, byte[]>getKeyValueStore(
+                    AggregateLedger.VALUES);
+            var rows = small.driver.getKeyValueStore(AggregateLedger.AGGREGATES);
+            assertThat(count(rows.all())).isEqualTo(2);
+
+            small.advance(Duration.ofHours(7)); // within hour end + 8 h
+            assertThat(count(rows.all())).isEqualTo(2);
+            assertThat(count(values.all())).isEqualTo(1);
+            assertThat(s.value(A, "users", HOUR)).isEqualTo("1");
+
+            small.advance(Duration.ofHours(3)); // past it
+            assertThat(count(rows.all())).isZero();
+            assertThat(count(values.all())).isZero();
+            assertThat(s.value(A, "count", HOUR)).as("no row").isNull();
+        }
+    }
+
+    @Test
+    void aRetentionShorterThanTheTimeAWindowCanStillChangeIsRefusedNamingTheKeys() {
+        Map<String, String> settings = Map.of("pending.horizon", "2h", "dedup.horizon", "2h",
+                "attribution.horizon", "2h", "validation.max.event.age", "2h", "aggregation.retention", "5h");
+        assertThatThrownBy(() -> io.meterflow.ingest.IngestConfig.from(io.meterflow.config.Settings.of(settings)))
+                .hasMessageContaining("aggregation.retention (5h) is shorter than")
+                .hasMessageContaining("validation.max.event.age");
     }
 
     private static int count(org.apache.kafka.streams.state.KeyValueIterator<?, ?> it) {

@@ -286,13 +286,14 @@ public final class AggregateLedger {
     // ---- horizons ---------------------------------------------------------------------------------------------
 
     /**
-     * Drops value entries of metric versions no longer current, and of hours that ended more than
-     * {@code closeAfterMs} ago except those of metrics for which {@code keep} says yes (UNIQUE: days and periods are
-     * unions of the hours' distinct values, so those stay as long as the rows), looking at up to {@code limit} entries
-     * after {@code cursor}; returns the cursor to continue from (null: start again from the first).
+     * Drops value entries of metric versions no longer current, of hours that ended more than {@code retentionMs} ago,
+     * and of hours that ended more than {@code closeAfterMs} ago except those of metrics for which {@code keep} says
+     * yes (UNIQUE: days and periods are unions of the hours' distinct values, so those stay as long as the rows),
+     * looking at up to {@code limit} entries after {@code cursor}; returns the cursor to continue from (null: start
+     * again from the first).
      */
-    public Bytes sweepValues(Bytes cursor, long now, long closeAfterMs, int limit, VersionCheck current,
-            java.util.function.Predicate<String> keep) {
+    public Bytes sweepValues(Bytes cursor, long now, long closeAfterMs, long retentionMs, int limit,
+            VersionCheck current, java.util.function.Predicate<String> keep) {
         List<Bytes> due = new ArrayList<>();
         Bytes last = null;
         int seen = 0;
@@ -303,8 +304,9 @@ public final class AggregateLedger {
                 seen++;
                 last = key;
                 String metricId = AggregateKeys.metricIdOf(key.get());
-                if (!current.test(metricId, AggregateKeys.versionOf(key.get()))
-                        || (AggregateKeys.hourOf(key.get()) + HOUR_MS + closeAfterMs < now && !keep.test(metricId))) {
+                long hourEnd = AggregateKeys.hourOf(key.get()) + HOUR_MS;
+                if (!current.test(metricId, AggregateKeys.versionOf(key.get())) || hourEnd + retentionMs < now
+                        || (hourEnd + closeAfterMs < now && !keep.test(metricId))) {
                     due.add(key);
                 }
             }
@@ -319,8 +321,12 @@ public final class AggregateLedger {
         boolean test(String metricId, long version);
     }
 
-    /** Drops rows of metric versions no longer current (a changed or removed metric), as {@link #sweepValues}. */
-    public Bytes sweepRows(Bytes cursor, int limit, VersionCheck current) {
+    /**
+     * Drops rows of metric versions no longer current (a changed or removed metric) and of hours that ended more than
+     * {@code retentionMs} ago, as {@link #sweepValues}. Nothing is published for them: usage-aggregates keeps each
+     * row's last value.
+     */
+    public Bytes sweepRows(Bytes cursor, long now, long retentionMs, int limit, VersionCheck current) {
         List<Bytes> due = new ArrayList<>();
         Bytes last = null;
         int seen = 0;
@@ -330,7 +336,8 @@ public final class AggregateLedger {
                 Bytes key = it.next().key;
                 seen++;
                 last = key;
-                if (!current.test(AggregateKeys.metricIdOf(key.get()), AggregateKeys.versionOf(key.get()))) {
+                if (!current.test(AggregateKeys.metricIdOf(key.get()), AggregateKeys.versionOf(key.get()))
+                        || AggregateKeys.hourOf(key.get()) + HOUR_MS + retentionMs < now) {
                     due.add(key);
                 }
             }

@@ -308,9 +308,10 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             MetricProgress p = progress.get(id);
             return p != null && p.getSetUpAt() == version;
         };
-        rowsSweepCursor = ledger.sweepRows(rowsSweepCursor, limit, current);
-        valuesSweepCursor = ledger.sweepValues(valuesSweepCursor, now, config.aggregationWindowCloseMs(), limit,
-                current, id -> compiled.containsKey(id) && compiled.get(id).type() == AggregationType.UNIQUE);
+        long retentionMs = config.aggregationRetention().toMillis();
+        rowsSweepCursor = ledger.sweepRows(rowsSweepCursor, now, retentionMs, limit, current);
+        valuesSweepCursor = ledger.sweepValues(valuesSweepCursor, now, config.aggregationWindowCloseMs(), retentionMs,
+                limit, current, id -> compiled.containsKey(id) && compiled.get(id).type() == AggregationType.UNIQUE);
         eventsSweepCursor = ledger.sweepEvents(eventsSweepCursor, now, config.aggregationEventKeepMs(), limit);
     }
 
