@@ -139,6 +139,8 @@ final class Benchmark {
     private boolean httpIngest() throws InterruptedException {
         String prefix = context.prefix(HttpIngestScenario.NAME, 0);
         Map<String, String> settings = context.scenarioSettings(prefix, prefix + "ingest");
+        // The attribution pipeline alone, as in the runs recorded before the aggregation existed.
+        settings.put(io.meterflow.ingest.IngestConfig.AGGREGATION_ENABLED, "false");
         settings.putAll(options.meterflowSettings());
         results.httpIngest = new HttpIngestScenario(settings, options.httpDuration(), context.workload.run(), out)
                 .measure(1, 16);
