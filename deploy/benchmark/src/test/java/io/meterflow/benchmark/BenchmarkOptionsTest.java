@@ -25,4 +25,11 @@ class BenchmarkOptionsTest {
         assertThatThrownBy(() -> BenchmarkOptions.parse("--latency-rate", "fast"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expects a whole number");
     }
+
+    @Test
+    void theAggregationScenarioHasTenMetricsByDefault() {
+        assertThat(BenchmarkOptions.parse().aggregationMetrics()).isEqualTo(10);
+        assertThat(BenchmarkOptions.parse("--aggregation-metrics", "0").aggregationMetrics()).isZero();
+        assertThat(BenchmarkOptions.parse().effective()).contains("--aggregation-metrics 10");
+    }
 }
