@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *
  * <p>Each scenario is a class of its own ({@link PassThroughScenario}, {@link NaiveJoinScenario},
  * {@link MeterflowScenario} with {@link LatencyScenario} and {@link ReplayScenario} on its last round,
- * {@link AggregationScenario}, {@link HttpIngestScenario}, and the separate {@link HeapCheckScenario}), sharing a {@link ScenarioContext}; this one
+ * {@link AggregationScenario}, {@link HttpIngestScenario}, and the separate {@link HeapCheckScenario} and
+ * {@link AggregateHeapCheckScenario}), sharing a {@link ScenarioContext}; this one
  * starts the broker, runs the warm-up and the rounds in order, and records the results as they come, so that an
  * interrupted run still leaves what it measured.
  */
@@ -65,6 +66,9 @@ final class Benchmark {
             context.workload = new Workload(context.run, options.events(), options.customerCount());
             if (options.heapCheck() > 0) {
                 return new HeapCheckScenario(context, results).run();
+            }
+            if (options.heapCheckAggregates() > 0) {
+                return new AggregateHeapCheckScenario(context, results).run();
             }
             if (options.warmup() > 0) {
                 warmUp();

@@ -32,6 +32,7 @@ final class Results {
     LatencyScenario.LatencyResult latency;
     ReplayScenario.ReplayResult replay;
     HeapCheckScenario.HeapCheckResult heapCheck;
+    AggregateHeapCheckScenario.AggregateHeapCheckResult aggregateHeapCheck;
     HttpIngestScenario.Result httpIngest;
     long meterflowPeakHeapUsedBytes;
     long meterflowPeakHeapAfterGcBytes;
@@ -123,6 +124,21 @@ final class Results {
                     mb(heapCheck.maxHeapBytes()), mb(heapCheck.peakHeapUsedBytes()), mb(heapCheck.peakHeapAfterGcBytes()),
                     mb(heapCheck.rssPeakBytes()), heapCheck.stillRunning(),
                     met(heapCheck.stillRunning() && heapCheck.maxHeapBytes() <= TARGET_HEAP_BYTES)));
+            return md.toString();
+        }
+        if (aggregateHeapCheck != null) {
+            AggregateHeapCheckScenario.AggregateHeapCheckResult a = aggregateHeapCheck;
+            md.append("## Heap check with aggregates\n\n");
+            md.append(String.format(Locale.ROOT, "ingest-stream alone (aggregation on; customers bound by writing"
+                            + " alias-bindings directly), %,d customers × %d days of hours = %,d events, one per customer"
+                            + " per hour, %d billable metrics (%s). Loaded and aggregated in %.0f s. Max heap %s; peak"
+                            + " heap in use %s; peak heap after collection %s; process RSS peak %s; ingest-stream still"
+                            + " running: %s. Target (heap under 512 MB): %s.%n%n", a.customers(), a.days(), a.events(),
+                    a.metrics(), a.metricDefinitions(), a.seconds(), mb(a.maxHeapBytes()), mb(a.peakHeapUsedBytes()),
+                    mb(a.peakHeapAfterGcBytes()), mb(a.rssPeakBytes()), a.stillRunning(),
+                    met(a.checkPassed() && a.maxHeapBytes() <= TARGET_HEAP_BYTES)));
+            md.append("Count check: ").append(a.checkPassed() ? "passed: " : "**FAILED**: ").append(a.check())
+                    .append(".\n");
             return md.toString();
         }
         if (options.httpOnly()) {
@@ -356,6 +372,28 @@ final class Results {
             h.put("ingest_still_running", heapCheck.stillRunning());
             root.put("heap_check", h);
         }
+        if (aggregateHeapCheck != null) {
+            AggregateHeapCheckScenario.AggregateHeapCheckResult a = aggregateHeapCheck;
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("customers", a.customers());
+            h.put("days", a.days());
+            h.put("events", a.events());
+            h.put("billable_metrics", a.metrics());
+            h.put("metric_definitions", a.metricDefinitions());
+            h.put("seconds", a.seconds());
+            h.put("max_heap_bytes", a.maxHeapBytes());
+            h.put("peak_heap_used_bytes", a.peakHeapUsedBytes());
+            h.put("peak_heap_after_gc_bytes", a.peakHeapAfterGcBytes());
+            h.put("rss_peak_bytes", a.rssPeakBytes());
+            h.put("ingest_still_running", a.stillRunning());
+            h.put("attributed", a.attributed());
+            h.put("aggregated", a.folded());
+            h.put("aggregates_published", a.published());
+            h.put("aggregates_published_expected", a.expectedPublished());
+            h.put("check_passed", a.checkPassed());
+            h.put("check", a.check());
+            root.put("heap_check_aggregates", h);
+        }
         root.put("meterflow_peak_heap_used_bytes", meterflowPeakHeapUsedBytes);
         root.put("meterflow_peak_heap_after_gc_bytes", meterflowPeakHeapAfterGcBytes);
         root.put("rss_peak_bytes", rssPeakBytes);
@@ -371,6 +409,9 @@ final class Results {
     /** Writes {@code results.md} and {@code results.json} (or {@code heap-check.*} for a heap check) into {@code dir}. */
     /** The results file's name without extension: a heap check or an HTTP-only run never replaces results.md. */
     String fileName() {
+        if (aggregateHeapCheck != null || options.heapCheckAggregates() > 0) {
+            return "heap-check-aggregates";
+        }
         return heapCheck != null || options.heapCheck() > 0 ? "heap-check" : options.httpOnly() ? "http-ingest" : "results";
     }
 
