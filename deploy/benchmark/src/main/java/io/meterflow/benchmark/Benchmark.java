@@ -11,15 +11,17 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Runs the scenarios side by side on one broker: a pass-through (the limit), a naive KStream–KTable join (the peer)
- * and Meterflow (alias-sync + ingest-stream, the classes the launcher runs), each on fresh topics and application
+ * Runs the scenarios side by side on one broker: a pass-through (the limit), a naive KStream–KTable join (the peer),
+ * Meterflow (alias-sync + ingest-stream, the classes the launcher runs, aggregation off) and Meterflow with the
+ * aggregation on and billable metrics defined ({@link AggregationScenario}), each on fresh topics and application
  * IDs, with identical Kafka Streams settings (exactly-once v2, default commit interval and caches, one stream
  * thread). Each scenario's input is loaded while its topology is started and paused, so the measured interval is
  * processing only: from {@code resume()} to the last expected record a read_committed consumer sees.
  *
  * <p>Each scenario is a class of its own ({@link PassThroughScenario}, {@link NaiveJoinScenario},
  * {@link MeterflowScenario} with {@link LatencyScenario} and {@link ReplayScenario} on its last round,
- * {@link HttpIngestScenario}, and the separate {@link HeapCheckScenario}), sharing a {@link ScenarioContext}; this one
+ * {@link AggregationScenario}, {@link HttpIngestScenario}, and the separate {@link HeapCheckScenario} and
+ * {@link AggregateHeapCheckScenario}), sharing a {@link ScenarioContext}; this one
  * starts the broker, runs the warm-up and the rounds in order, and records the results as they come, so that an
  * interrupted run still leaves what it measured.
  */
@@ -31,6 +33,7 @@ final class Benchmark {
     private final PassThroughScenario passThrough;
     private final NaiveJoinScenario naiveJoin;
     private final MeterflowScenario meterflow;
+    private final AggregationScenario aggregation;
 
     /** Everything measured, for the results files. */
     final Results results;
@@ -43,6 +46,7 @@ final class Benchmark {
         this.passThrough = new PassThroughScenario(context);
         this.naiveJoin = new NaiveJoinScenario(context);
         this.meterflow = new MeterflowScenario(context, results);
+        this.aggregation = options.aggregationMetrics() > 0 ? new AggregationScenario(context, results) : null;
     }
 
     /** Runs everything the options ask for; returns whether every count check held. */
@@ -63,6 +67,9 @@ final class Benchmark {
             if (options.heapCheck() > 0) {
                 return new HeapCheckScenario(context, results).run();
             }
+            if (options.heapCheckAggregates() > 0) {
+                return new AggregateHeapCheckScenario(context, results).run();
+            }
             if (options.warmup() > 0) {
                 warmUp();
             }
@@ -82,6 +89,9 @@ final class Benchmark {
                 ok &= record(passThrough.run(round));
                 ok &= record(naiveJoin.run(round));
                 ok &= record(meterflow.run(round, last));
+                if (aggregation != null) {
+                    ok &= record(aggregation.run(round));
+                }
             }
             if (!options.httpDuration().isZero()) {
                 ok &= httpIngest();
@@ -106,7 +116,12 @@ final class Benchmark {
         context.workload = new Workload(context.run + "w", Math.max(options.warmup(), 1000),
                 (int) Math.max(20, Math.min(1000, options.warmup() / 1000)));
         context.expected = context.workload.expected();
-        for (ScenarioResult warm : List.of(passThrough.run(0), naiveJoin.run(0), meterflow.run(0, false))) {
+        List<ScenarioResult> warmed = new java.util.ArrayList<>(
+                List.of(passThrough.run(0), naiveJoin.run(0), meterflow.run(0, false)));
+        if (aggregation != null) {
+            warmed.add(aggregation.run(0));
+        }
+        for (ScenarioResult warm : warmed) {
             out.printf("  warm-up %s: %,.0f events/s, check %s%n", warm.scenario(), warm.eventsPerSecond(),
                     warm.checkPassed() ? "passed" : "FAILED: " + warm.check());
         }
@@ -139,6 +154,8 @@ final class Benchmark {
     private boolean httpIngest() throws InterruptedException {
         String prefix = context.prefix(HttpIngestScenario.NAME, 0);
         Map<String, String> settings = context.scenarioSettings(prefix, prefix + "ingest");
+        // The attribution pipeline alone, as in the runs recorded before the aggregation existed.
+        settings.put(io.meterflow.ingest.IngestConfig.AGGREGATION_ENABLED, "false");
         settings.putAll(options.meterflowSettings());
         results.httpIngest = new HttpIngestScenario(settings, options.httpDuration(), context.workload.run(), out)
                 .measure(1, 16);

@@ -26,6 +26,12 @@ import java.util.Map;
  *                         least 20 and at most 1000
  * @param httpDuration     how long each HTTP ingest run (1 and 16 connections) lasts; zero skips it
  * @param httpOnly         run only the HTTP ingest scenario (no throughput rounds, latency or replay)
+ * @param aggregationMetrics billable metrics of the {@code meterflow+aggregation} scenario and of the aggregates heap
+ *                         check; zero skips the scenario
+ * @param heapCheckAggregates customers of the separate aggregates heap check (one event per customer per hour);
+ *                         zero (the default) skips it
+ * @param heapCheckDays    days of hours the aggregates heap check loads (at most 33: the events must stay within
+ *                         ingest-stream's 34-day {@code validation.max.event.age})
  * @param meterflowSettings settings given to both Meterflow apps on top of the defaults (what-if runs only: the
  *                         peers get no equivalent, so ratios from such a run are not comparisons)
  * @param commandLine      the command as the user gave it, for the results file
@@ -44,6 +50,9 @@ public record BenchmarkOptions(
         int customers,
         Duration httpDuration,
         boolean httpOnly,
+        int aggregationMetrics,
+        long heapCheckAggregates,
+        int heapCheckDays,
         Map<String, String> meterflowSettings,
         String commandLine) {
 
@@ -57,12 +66,18 @@ public record BenchmarkOptions(
               --partitions P           partitions of every topic (default 4)
               --bootstrap-servers HP   run against this cluster instead of an in-process broker
               --out DIR                write results.md and results.json there (default docs/benchmarks)
-              --rounds R               run pass-through, naive join and Meterflow R times, alternating (default 2)
+              --rounds R               run pass-through, naive join, meterflow and meterflow+aggregation R times,
+                                       alternating (default 2)
               --latency-seconds S      paced run at half the measured Meterflow rate (default 20; 0 skips)
               --latency-rate R         pace it at R events/s instead (to compare builds at the same load)
               --parked N               events parked under one alias for the replay rate (default 1000000)
               --skip-replay            same as --parked 0
               --heap-check N           only park N events under one alias and report heap (separate run)
+              --aggregation-metrics N  billable metrics of the meterflow+aggregation scenario and of the aggregates
+                                       heap check (default 10; 0 skips the scenario)
+              --heap-check-aggregates C  only ingest-stream with the aggregation on: C customers, one event per
+                                       customer per hour for --heap-check-days, and report heap (separate run)
+              --heap-check-days D      days of hours for --heap-check-aggregates (default 30, at most 33)
               --warmup N               untimed warm-up round of every scenario first (default 50000; 0 skips)
               --customers C            customers in the workload (default: events/1000, 20..1000)
               --http-seconds S         HTTP ingest with 1 and 16 kept-alive clients, S s each (default 15; 0 skips)
@@ -85,6 +100,9 @@ public record BenchmarkOptions(
         int customers = 0;
         Duration http = Duration.ofSeconds(15);
         boolean httpOnly = false;
+        int aggregationMetrics = 10;
+        long heapCheckAggregates = 0;
+        int heapCheckDays = 30;
         Map<String, String> meterflowSettings = new LinkedHashMap<>();
         List<String> rest = new ArrayList<>(List.of(args));
         for (int i = 0; i < rest.size(); i++) {
@@ -111,6 +129,9 @@ public record BenchmarkOptions(
                         case "--warmup" -> warmup = number(flag, value);
                         case "--customers" -> customers = (int) positive(flag, value);
                         case "--http-seconds" -> http = Duration.ofSeconds(number(flag, value));
+                        case "--aggregation-metrics" -> aggregationMetrics = (int) number(flag, value);
+                        case "--heap-check-aggregates" -> heapCheckAggregates = positive(flag, value);
+                        case "--heap-check-days" -> heapCheckDays = (int) positive(flag, value);
                         case "--meterflow-set" -> {
                             int eq = value.indexOf('=');
                             if (eq < 1) {
@@ -126,8 +147,22 @@ public record BenchmarkOptions(
         if (events < 100) {
             throw new IllegalArgumentException("--events must be at least 100");
         }
+        if (aggregationMetrics > 1000) {
+            throw new IllegalArgumentException("--aggregation-metrics must be at most 1000");
+        }
+        if (heapCheckDays > 33) {
+            throw new IllegalArgumentException("--heap-check-days must be at most 33 (ingest-stream rejects events"
+                    + " older than validation.max.event.age, 34 days)");
+        }
+        if (heapCheckAggregates > 0 && aggregationMetrics == 0) {
+            throw new IllegalArgumentException("--heap-check-aggregates needs --aggregation-metrics of at least 1");
+        }
+        if (heapCheckAggregates > 0 && heapCheck > 0) {
+            throw new IllegalArgumentException("--heap-check and --heap-check-aggregates are separate runs: give one");
+        }
         return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck,
-                warmup, customers, http, httpOnly, meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
+                warmup, customers, http, httpOnly, aggregationMetrics, heapCheckAggregates, heapCheckDays,
+                meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
     }
 
     private static long positive(String flag, String value) {
@@ -156,6 +191,9 @@ public record BenchmarkOptions(
                 + " --latency-seconds " + latencyDuration.toSeconds()
                 + (latencyRate > 0 ? " --latency-rate " + latencyRate : "") + " --parked " + parked
                 + (heapCheck > 0 ? " --heap-check " + heapCheck : "")
+                + " --aggregation-metrics " + aggregationMetrics
+                + (heapCheckAggregates > 0 ? " --heap-check-aggregates " + heapCheckAggregates
+                        + " --heap-check-days " + heapCheckDays : "")
                 + " --http-seconds " + httpDuration.toSeconds() + (httpOnly ? " --http-only" : "")
                 + (bootstrapServers != null ? " --bootstrap-servers " + bootstrapServers : "")
                 + " --out " + (out == null ? "''" : out);

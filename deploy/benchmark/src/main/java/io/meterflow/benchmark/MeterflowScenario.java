@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
@@ -24,30 +25,89 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  * the moving aliases moved ({@link MidRunChanges}). Timed until usage-resolved nets exactly one ASSIGN for every
  * distinct transaction ID with moved usage at its new customer, and the count check accounts for every input. On the
  * last round the latency and replay phases run on the same apps before they stop.
+ *
+ * <p>This scenario runs ingest-stream with {@code aggregation.enabled=false} (the attribution pipeline alone, as in
+ * the runs recorded before the aggregation existed). {@link AggregationScenario} runs the same machinery with the
+ * aggregation on, through an {@link Extension}: billable metrics defined before the input is resumed, usage-aggregates
+ * read beside usage-resolved, and a timed condition and count check of its own.
  */
 final class MeterflowScenario {
 
     static final String NAME = "meterflow";
 
+    /**
+     * What a variant of the scenario adds: its settings, setup before the input is loaded, the further topics the
+     * timed reader follows, a further completion condition and count check. The plain scenario uses {@link #NONE}.
+     */
+    interface Extension {
+        /** Settings for ingest-stream on top of the scenario's (before the {@code --meterflow-set} ones). */
+        default void ingestSettings(Map<String, String> settings) {
+            settings.put(IngestConfig.AGGREGATION_ENABLED, "false");
+        }
+
+        /** Once ingest-stream runs with complete binding replicas, before it is paused and the input loaded. */
+        default void beforeLoad(IngestApp ingest, Topics topics) throws InterruptedException {
+        }
+
+        /** Further topics the timed read_committed reader follows. */
+        default List<String> topics(Topics topics) {
+            return List.of();
+        }
+
+        /** Records of the further topics; returns how many. */
+        default int accept(ConsumerRecords<byte[], byte[]> batch) {
+            return 0;
+        }
+
+        /** Whether the further completion condition holds (the clock stops when it and usage-resolved's hold). */
+        default boolean complete() {
+            return true;
+        }
+
+        /** Progress beside usage-resolved's, or empty. */
+        default String progress() {
+            return "";
+        }
+
+        /** Further checks (problems added) and figures, after the run has settled. */
+        default String check(MeterRegistry registry, UsageTracker tracker, List<String> problems,
+                             Map<String, Object> details) {
+            return "";
+        }
+    }
+
+    /** The plain scenario: aggregation off, nothing further. */
+    static final Extension NONE = new Extension() {
+    };
+
     private final ScenarioContext context;
     private final Results results;
+    private final String name;
+    private final Extension extension;
 
     MeterflowScenario(ScenarioContext context, Results results) {
+        this(context, results, NAME, NONE);
+    }
+
+    MeterflowScenario(ScenarioContext context, Results results, String name, Extension extension) {
         this.context = context;
         this.results = results;
+        this.name = name;
+        this.extension = extension;
     }
 
     ScenarioResult run(int round, boolean withLatencyAndReplay) throws InterruptedException {
         BenchmarkOptions options = context.options;
         Workload workload = context.workload;
         Workload.Expected expected = context.expected;
-        context.out.printf("%n[round %d] meterflow: alias-sync + ingest-stream; late aliases attached and aliases moved"
-                + " mid-run%n", round);
-        String prefix = context.prefix(NAME, round);
+        context.out.printf("%n[round %d] %s: alias-sync + ingest-stream%s; late aliases attached and aliases moved"
+                + " mid-run%n", round, name, extension == NONE ? " (aggregation off)" : " with the aggregation");
+        String prefix = context.prefix(name.replace('+', '-'), round); // "+" is not allowed in an application ID
         Map<String, String> shared = context.scenarioSettings(prefix, prefix + "alias-sync");
         shared.putAll(options.meterflowSettings());
         AliasSyncConfig aliasConfig = AliasSyncConfig.from(Settings.of(shared));
         Map<String, String> ingestSettings = context.scenarioSettings(prefix, prefix + "ingest");
+        extension.ingestSettings(ingestSettings);
         ingestSettings.putAll(options.meterflowSettings());
         IngestConfig ingestConfig = IngestConfig.from(Settings.of(ingestSettings));
         Topics topics = Topics.create(ingestConfig.streams().topicNames(), ingestConfig.streams().serdeConfig());
@@ -71,29 +131,34 @@ final class MeterflowScenario {
             // Every task holds its own copy of each binding: wait until the replicas are complete, as in steady state.
             ScenarioContext.await(() -> ScenarioContext.sum(registry, IngestMetrics.BINDING_CHANGES, "change", "bound")
                     >= bindingCount * options.partitions(), Duration.ofMinutes(1), "ingest-stream's binding replicas");
+            extension.beforeLoad(ingest, topics);
             ingest.streams().pause();
             context.memory.reset();
-            context.loadUsage(topics, NAME + " " + round);
+            context.loadUsage(topics, name + " " + round);
             UsageTracker tracker = new UsageTracker(topics, workload, expected);
             MidRunChanges changes = new MidRunChanges(context, topics);
             long started;
             long lastAt;
-            try (KafkaConsumer<byte[], byte[]> reader =
-                         context.kafka.committedReader(List.of(topics.usageResolved().name()))) {
+            String resolvedTopic = topics.usageResolved().name();
+            List<String> read = new ArrayList<>(List.of(resolvedTopic));
+            read.addAll(extension.topics(topics));
+            try (KafkaConsumer<byte[], byte[]> reader = context.kafka.committedReader(read)) {
                 started = System.nanoTime();
                 lastAt = started;
                 ingest.streams().resume();
                 long deadline = started + context.processingTimeout().toNanos();
                 long halfOfBound = (expected.unique() - expected.lateUnique()) / 2;
-                while (!tracker.complete() && System.nanoTime() < deadline && ingest.isRunning()) {
-                    int n = tracker.accept(reader.poll(Duration.ofMillis(50)));
+                while (!(tracker.complete() && extension.complete()) && System.nanoTime() < deadline
+                        && ingest.isRunning()) {
+                    ConsumerRecords<byte[], byte[]> batch = reader.poll(Duration.ofMillis(50));
+                    int n = tracker.accept(batch.records(resolvedTopic)) + extension.accept(batch);
                     if (n > 0) {
                         lastAt = System.nanoTime();
                     }
                     if (!changes.started() && tracker.netOne() >= halfOfBound) {
                         changes.start(started);
                     }
-                    context.progress(NAME, tracker.netOne(), expected.unique(), started);
+                    context.progress(name + extension.progress(), tracker.netOne(), expected.unique(), started);
                 }
                 double seconds = (lastAt - started) / 1e9;
                 changes.join();
@@ -102,7 +167,9 @@ final class MeterflowScenario {
                 // Settle: read anything committed after completion, so that an excess record would be seen.
                 long quietUntil = System.nanoTime() + 2_000_000_000L;
                 while (System.nanoTime() < quietUntil) {
-                    tracker.accept(reader.poll(Duration.ofMillis(100)));
+                    ConsumerRecords<byte[], byte[]> batch = reader.poll(Duration.ofMillis(100));
+                    tracker.accept(batch.records(resolvedTopic));
+                    extension.accept(batch);
                 }
                 String check = countCheck(registry, tracker, details);
                 boolean passed = check.startsWith("OK");
@@ -110,8 +177,8 @@ final class MeterflowScenario {
                 details.put("peak_heap_used_bytes", peakHeap);
                 details.put("peak_heap_after_gc_bytes", peakAfterGc);
                 details.put("rss_bytes_after_scenario", MemorySampler.procStatus("VmRSS"));
-                ScenarioResult result = new ScenarioResult(NAME, round, expected.records(), tracker.records(),
-                        seconds, context.loadRate(NAME + " " + round), passed, check, details);
+                ScenarioResult result = new ScenarioResult(name, round, expected.records(), tracker.records(),
+                        seconds, context.loadRate(name + " " + round), passed, check, details);
                 if (withLatencyAndReplay) {
                     if (!options.latencyDuration().isZero()) {
                         results.latency = new LatencyScenario(context).measure(reader, topics,
@@ -185,11 +252,12 @@ final class MeterflowScenario {
         if (tracker.unexpected() != 0) {
             problems.add(tracker.unexpected() + " records for unknown transaction IDs");
         }
+        String further = extension.check(registry, tracker, problems, details);
         String figures = String.format("%d records = %d attributed + %d replayed + %d expired + %d still parked"
                         + " + %d duplicates + %d rejected; %d of %d transaction IDs net exactly one ASSIGN"
                         + " (%d moved events at their new customer)", expected.records(), attributed, replayed,
                 expired, stillParked, duplicate, rejected, tracker.netOne(), expected.unique(),
-                tracker.movedAtTarget());
+                tracker.movedAtTarget()) + (further.isEmpty() ? "" : "; " + further);
         return (problems.isEmpty() ? "OK: " : "MISMATCH (" + String.join("; ", problems) + "): ") + figures;
     }
 }

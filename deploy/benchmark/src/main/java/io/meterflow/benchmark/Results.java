@@ -32,6 +32,7 @@ final class Results {
     LatencyScenario.LatencyResult latency;
     ReplayScenario.ReplayResult replay;
     HeapCheckScenario.HeapCheckResult heapCheck;
+    AggregateHeapCheckScenario.AggregateHeapCheckResult aggregateHeapCheck;
     HttpIngestScenario.Result httpIngest;
     long meterflowPeakHeapUsedBytes;
     long meterflowPeakHeapAfterGcBytes;
@@ -56,9 +57,14 @@ final class Results {
 
     /** Meterflow's rate over the peer's, per round that has both. */
     List<Double> ratios(String peer) {
+        return ratios(MeterflowScenario.NAME, peer);
+    }
+
+    /** {@code scenario}'s rate over {@code peer}'s, per round that has both. */
+    List<Double> ratios(String scenario, String peer) {
         List<Double> ratios = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++) {
-            Optional<ScenarioResult> meterflow = find(MeterflowScenario.NAME, round);
+            Optional<ScenarioResult> meterflow = find(scenario, round);
             Optional<ScenarioResult> other = find(peer, round);
             if (meterflow.isPresent() && other.isPresent() && other.get().eventsPerSecond() > 0) {
                 ratios.add(meterflow.get().eventsPerSecond() / other.get().eventsPerSecond());
@@ -120,6 +126,21 @@ final class Results {
                     met(heapCheck.stillRunning() && heapCheck.maxHeapBytes() <= TARGET_HEAP_BYTES)));
             return md.toString();
         }
+        if (aggregateHeapCheck != null) {
+            AggregateHeapCheckScenario.AggregateHeapCheckResult a = aggregateHeapCheck;
+            md.append("## Heap check with aggregates\n\n");
+            md.append(String.format(Locale.ROOT, "ingest-stream alone (aggregation on; customers bound by writing"
+                            + " alias-bindings directly), %,d customers × %d days of hours = %,d events, one per customer"
+                            + " per hour, %d billable metrics (%s). Loaded and aggregated in %.0f s. Max heap %s; peak"
+                            + " heap in use %s; peak heap after collection %s; process RSS peak %s; ingest-stream still"
+                            + " running: %s. Target (heap under 512 MB): %s.%n%n", a.customers(), a.days(), a.events(),
+                    a.metrics(), a.metricDefinitions(), a.seconds(), mb(a.maxHeapBytes()), mb(a.peakHeapUsedBytes()),
+                    mb(a.peakHeapAfterGcBytes()), mb(a.rssPeakBytes()), a.stillRunning(),
+                    met(a.checkPassed() && a.maxHeapBytes() <= TARGET_HEAP_BYTES)));
+            md.append("Count check: ").append(a.checkPassed() ? "passed: " : "**FAILED**: ").append(a.check())
+                    .append(".\n");
+            return md.toString();
+        }
         if (options.httpOnly()) {
             md.append(httpIngestMarkdown());
             return md.toString();
@@ -138,7 +159,14 @@ final class Results {
         List<Double> vsNaive = ratios(NaiveJoinScenario.NAME);
         md.append("\n| ratio | per round |\n|---|---|\n");
         md.append("| Meterflow / pass-through | ").append(ratioList(vsLimit)).append(" |\n");
-        md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n\n");
+        md.append("| Meterflow / naive join | ").append(ratioList(vsNaive)).append(" |\n");
+        List<Double> aggregationCost = ratios(AggregationScenario.NAME, MeterflowScenario.NAME);
+        if (!aggregationCost.isEmpty()) {
+            md.append("| Meterflow with aggregation / Meterflow (aggregation off) | ").append(ratioList(aggregationCost))
+                    .append(" |\n");
+        }
+        md.append("\n");
+        md.append(aggregationMarkdown());
         md.append("## Meterflow\n\n");
         if (latency != null) {
             String rateSource = options.latencyRate() > 0 ? "set by --latency-rate"
@@ -187,6 +215,39 @@ final class Results {
                 + " when it was run | — |\n\n");
         md.append("Count checks: ").append(scenarios.stream().allMatch(ScenarioResult::checkPassed)
                 ? "all passed." : "**some failed** (see the table).").append("\n");
+        return md.toString();
+    }
+
+    /** The cost of the aggregation per round: rates side by side and the aggregation's counters. */
+    private String aggregationMarkdown() {
+        List<ScenarioResult> rows = scenarios.stream().filter(s -> s.scenario().equals(AggregationScenario.NAME))
+                .toList();
+        if (rows.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("## Aggregation\n\n");
+        md.append(String.format(Locale.ROOT, "Meterflow with the aggregation on and %s billable metrics defined before"
+                + " the input is resumed (%s), timed until usage-resolved is complete and usage-aggregates has caught up"
+                + " for every customer.%n%n", rows.get(0).details().get("aggregation_metrics"),
+                rows.get(0).details().get("aggregation_metric_definitions")));
+        md.append("| round | meterflow events/s | with aggregation events/s | ratio | µs per event added | events folded"
+                + " (ASSIGN − RETRACT) | metric updates | usage-aggregates records published | per event |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (ScenarioResult a : rows) {
+            Optional<ScenarioResult> plain = find(MeterflowScenario.NAME, a.round());
+            double base = plain.map(ScenarioResult::eventsPerSecond).orElse(0.0);
+            long assign = ((Number) a.details().getOrDefault("aggregation_records_assign", 0L)).longValue();
+            long retract = ((Number) a.details().getOrDefault("aggregation_records_retract", 0L)).longValue();
+            long updates = ((Number) a.details().getOrDefault("aggregation_updates", 0L)).longValue();
+            long published = ((Number) a.details().getOrDefault("aggregation_published", 0L)).longValue();
+            md.append(String.format(Locale.ROOT, "| %d | %,.0f | %,.0f | %s | %s | %,d | %,d | %,d | %.1f |%n",
+                    a.round(), base, a.eventsPerSecond(),
+                    base > 0 ? String.format(Locale.ROOT, "%.2f×", a.eventsPerSecond() / base) : "—",
+                    base > 0 && a.eventsPerSecond() > 0
+                            ? String.format(Locale.ROOT, "%.1f", 1e6 / a.eventsPerSecond() - 1e6 / base) : "—",
+                    assign - retract, updates, published, a.inputs() > 0 ? (double) published / a.inputs() : 0));
+        }
+        md.append("\n");
         return md.toString();
     }
 
@@ -259,6 +320,8 @@ final class Results {
         root.put("scenarios", rows);
         root.put("ratio_meterflow_over_pass_through", ratios(PassThroughScenario.NAME));
         root.put("ratio_meterflow_over_naive_join", ratios(NaiveJoinScenario.NAME));
+        root.put("ratio_meterflow_with_aggregation_over_meterflow",
+                ratios(AggregationScenario.NAME, MeterflowScenario.NAME));
         if (latency != null) {
             Map<String, Object> l = new LinkedHashMap<>();
             l.put("offered_rate", Math.round(latency.offeredRate()));
@@ -309,6 +372,28 @@ final class Results {
             h.put("ingest_still_running", heapCheck.stillRunning());
             root.put("heap_check", h);
         }
+        if (aggregateHeapCheck != null) {
+            AggregateHeapCheckScenario.AggregateHeapCheckResult a = aggregateHeapCheck;
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("customers", a.customers());
+            h.put("days", a.days());
+            h.put("events", a.events());
+            h.put("billable_metrics", a.metrics());
+            h.put("metric_definitions", a.metricDefinitions());
+            h.put("seconds", a.seconds());
+            h.put("max_heap_bytes", a.maxHeapBytes());
+            h.put("peak_heap_used_bytes", a.peakHeapUsedBytes());
+            h.put("peak_heap_after_gc_bytes", a.peakHeapAfterGcBytes());
+            h.put("rss_peak_bytes", a.rssPeakBytes());
+            h.put("ingest_still_running", a.stillRunning());
+            h.put("attributed", a.attributed());
+            h.put("aggregated", a.folded());
+            h.put("aggregates_published", a.published());
+            h.put("aggregates_published_expected", a.expectedPublished());
+            h.put("check_passed", a.checkPassed());
+            h.put("check", a.check());
+            root.put("heap_check_aggregates", h);
+        }
         root.put("meterflow_peak_heap_used_bytes", meterflowPeakHeapUsedBytes);
         root.put("meterflow_peak_heap_after_gc_bytes", meterflowPeakHeapAfterGcBytes);
         root.put("rss_peak_bytes", rssPeakBytes);
@@ -324,6 +409,9 @@ final class Results {
     /** Writes {@code results.md} and {@code results.json} (or {@code heap-check.*} for a heap check) into {@code dir}. */
     /** The results file's name without extension: a heap check or an HTTP-only run never replaces results.md. */
     String fileName() {
+        if (aggregateHeapCheck != null || options.heapCheckAggregates() > 0) {
+            return "heap-check-aggregates";
+        }
         return heapCheck != null || options.heapCheck() > 0 ? "heap-check" : options.httpOnly() ? "http-ingest" : "results";
     }
 

@@ -71,7 +71,8 @@ final class ScenarioContext {
         TopicNames defaults = TopicNames.defaults();
         for (String name : List.of(defaults.usageEvents(), defaults.customerChanges(), defaults.customers(),
                 defaults.aliasBindings(), defaults.customerChangesRejected(), defaults.usageResolved(),
-                defaults.usageRejected(), defaults.usageExpired(), defaults.billableMetrics())) {
+                defaults.usageRejected(), defaults.usageExpired(), defaults.billableMetrics(),
+                defaults.usageAggregates())) {
             values.put(StreamsAppConfig.TOPIC_PREFIX + name, prefix + name);
         }
         return values;

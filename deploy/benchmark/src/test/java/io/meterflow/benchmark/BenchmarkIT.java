@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BenchmarkIT {
 
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aSmallRunAccountsForEveryMeterflowEventAndCountsWhatTheNaiveJoinDropped(@TempDir Path out) throws Exception {
         BenchmarkOptions options = BenchmarkOptions.parse("--events", "3000", "--partitions", "2", "--rounds", "1",
                 "--latency-seconds", "2", "--parked", "1000", "--warmup", "0", "--out", out.toString());
@@ -27,7 +27,8 @@ class BenchmarkIT {
 
         Results results = benchmark.results;
         assertThat(results.scenarios).extracting(ScenarioResult::scenario)
-                .containsExactly(PassThroughScenario.NAME, NaiveJoinScenario.NAME, MeterflowScenario.NAME);
+                .containsExactly(PassThroughScenario.NAME, NaiveJoinScenario.NAME, MeterflowScenario.NAME,
+                        AggregationScenario.NAME);
         ScenarioResult passThrough = results.scenarios.get(0);
         ScenarioResult naive = results.scenarios.get(1);
         ScenarioResult meterflow = results.scenarios.get(2);
@@ -42,6 +43,10 @@ class BenchmarkIT {
                 .containsEntry("moved_usage_at_new_customer", results.expected.movingUnique());
         // Usage under a moving alias that arrives between its release and its new claim is parked and replayed too.
         assertThat((Long) meterflow.details().get("replayed")).isGreaterThanOrEqualTo(results.expected.lateUnique());
+        ScenarioResult aggregation = results.scenarios.get(3);
+        assertThat(aggregation.checkPassed()).as(aggregation.check()).isTrue();
+        assertThat(aggregation.details()).containsEntry("transaction_ids_netting_one", results.expected.unique())
+                .containsEntry("aggregate_customer_metrics_wrong", 0L);
         assertThat(allChecksPassed).isTrue();
         assertThat(results.replay.replayed()).isEqualTo(1000);
         assertThat(results.latency.received()).isEqualTo(results.latency.sent()).isPositive();
@@ -50,6 +55,7 @@ class BenchmarkIT {
         results.loadAverageAtEnd = Results.loadAverage();
         results.write(out);
         assertThat(Files.readString(out.resolve("results.md"))).contains("| 1 | meterflow | 3,000 |");
-        assertThat(Files.readString(out.resolve("results.json"))).contains("\"ratio_meterflow_over_naive_join\"");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"ratio_meterflow_over_naive_join\"")
+                .contains("\"ratio_meterflow_with_aggregation_over_meterflow\"");
     }
 }

@@ -25,4 +25,24 @@ class BenchmarkOptionsTest {
         assertThatThrownBy(() -> BenchmarkOptions.parse("--latency-rate", "fast"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expects a whole number");
     }
+
+    @Test
+    void theAggregationScenarioHasTenMetricsByDefaultAndTheAggregatesHeapCheckIsSeparate() {
+        BenchmarkOptions defaults = BenchmarkOptions.parse();
+        assertThat(defaults.aggregationMetrics()).isEqualTo(10);
+        assertThat(defaults.heapCheckAggregates()).isZero();
+        assertThat(BenchmarkOptions.parse("--aggregation-metrics", "0").aggregationMetrics()).isZero();
+
+        BenchmarkOptions heap = BenchmarkOptions.parse("--heap-check-aggregates", "100", "--heap-check-days", "3");
+        assertThat(heap.heapCheckAggregates()).isEqualTo(100);
+        assertThat(heap.heapCheckDays()).isEqualTo(3);
+        assertThat(heap.effective()).contains("--heap-check-aggregates 100 --heap-check-days 3");
+
+        assertThatThrownBy(() -> BenchmarkOptions.parse("--heap-check-aggregates", "10", "--heap-check-days", "34"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 33");
+        assertThatThrownBy(() -> BenchmarkOptions.parse("--heap-check-aggregates", "10", "--aggregation-metrics", "0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--aggregation-metrics");
+        assertThatThrownBy(() -> BenchmarkOptions.parse("--heap-check-aggregates", "10", "--heap-check", "10"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("separate runs");
+    }
 }
