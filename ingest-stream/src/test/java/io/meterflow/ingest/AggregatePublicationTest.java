@@ -141,7 +141,8 @@ class AggregatePublicationTest {
      * {@code TopologyTestDriver} cannot be reopened on its state: {@code close()} deletes the state directory, and
      * before that RocksDB holds the committed writes in memory (no SST file, no checkpoint: a copy of the directory
      * opens empty). So the next owner is built as Kafka Streams builds it: fresh stores restored from the changelog
-     * records the first run wrote, the definitions read again, a new processor, its publish punctuation.
+     * records the first run wrote, a new processor, its publish punctuation — here even with the definitions reaching
+     * the global store only after the processor started.
      */
     @Test
     @SuppressWarnings("unchecked")
@@ -183,17 +184,22 @@ class AggregatePublicationTest {
                     .wrapped();
             changelog.forEach(kv -> bytes.put(Bytes.wrap(kv.key), kv.value)); // a null value deletes
         }
-        KeyValueStore<String, BillableMetric> definitions = next.getStateStore(BillableMetricsStore.STORE);
-        definitions.put(count.getId(), count);
         next.setCurrentSystemTimeMs(IngestHarness.START.plusSeconds(60).toEpochMilli());
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         SpecificAvroDeserializer<ResolvedUsage> resolved = SpecificAvroDeserializer.strict(ResolvedUsage.class);
         resolved.configure(topics.serdeConfig(), false);
         AggregateProcessor processor = new AggregateProcessor(config, resolved, new AggregationMetrics(meters));
         processor.init(next);
-        next.scheduledPunctuators().stream()
-                .filter(p -> p.getInterval().equals(config.aggregationPublishInterval())).findFirst().orElseThrow()
-                .getPunctuator().punctuate(next.currentSystemTimeMs());
+        KeyValueStore<Bytes, byte[]> dirty = next.getStateStore(AggregateLedger.DIRTY);
+        // Before the definitions are read again (the global store is in memory) the row cannot be described: it stays
+        // marked.
+        punctuate(next, config.aggregationPublishInterval());
+        assertThat(next.forwarded()).isEmpty();
+        assertThat(dirty.get(Bytes.wrap(changelogs.get(AggregateLedger.DIRTY).get(0).key))).isNotNull();
+        KeyValueStore<String, BillableMetric> definitions = next.getStateStore(BillableMetricsStore.STORE);
+        definitions.put(count.getId(), count);
+        punctuate(next, config.backfillInterval());
+        punctuate(next, config.aggregationPublishInterval());
 
         List<MockProcessorContext.CapturedForward<? extends UsageAggregateKey, ? extends UsageAggregate>> out =
                 next.forwarded();
@@ -201,10 +207,13 @@ class AggregatePublicationTest {
         assertThat(out.get(0).record().key()).isEqualTo(new UsageAggregateKey(A, "count", HOUR, List.of()));
         assertThat(out.get(0).record().value().getValue()).isEqualTo("3");
         assertThat(out.get(0).record().value().getEventCount()).isEqualTo(3);
-        KeyValueStore<Bytes, byte[]> dirty = next.getStateStore(AggregateLedger.DIRTY);
         try (KeyValueIterator<Bytes, byte[]> it = dirty.all()) {
             assertThat(it.hasNext()).as("unmarked once published").isFalse();
         }
     }
 
+    private static void punctuate(MockProcessorContext<?, ?> context, Duration interval) {
+        context.scheduledPunctuators().stream().filter(p -> p.getInterval().equals(interval)).findFirst().orElseThrow()
+                .getPunctuator().punctuate(context.currentSystemTimeMs());
+    }
 }

@@ -184,7 +184,10 @@ public final class AggregateLedger {
         return aggregates.get(row);
     }
 
-    /** Unmarks {@code rows}: they were published (or need not be), in this transaction. */
+    /**
+     * Unmarks {@code rows}: they were published (or need not be), in this transaction. Forgets every row marked in
+     * memory: a row still marked in the store then only costs a redundant put.
+     */
     public void clearDirty(List<Bytes> rows) {
         rows.forEach(dirty::delete);
         marked.clear();

@@ -238,6 +238,8 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
                 continue;
             }
             if (p.getMetricUpdatedAt() == updatedAt) {
+                // Unchanged; compiled here if the definition reached the global store after init.
+                compiled.computeIfAbsent(id, unused -> CompiledMetric.of(definition));
                 continue;
             }
             if (definition.getArchivedAt() != null) {
@@ -324,7 +326,8 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
      * punctuation's transaction. All of them, not a chunk: the markers are the rows changed in about one interval (every
      * publication clears them), each of which the fold has already paid for, so this is never more work than publishing
      * on every change was; a chunk would only delay values. A row swept since it was marked, or of a metric version the
-     * task no longer folds (changed in place, removed), is unmarked without a record.
+     * task no longer folds (changed in place, removed), is unmarked without a record; a row of a current version whose
+     * definition the global store does not hold yet keeps its marker.
      */
     private void publish(long now) {
         List<Bytes> dirty = ledger.dirtyRows();
@@ -332,10 +335,18 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             return;
         }
         int published = 0;
+        List<Bytes> done = new ArrayList<>(dirty.size());
         for (Bytes key : dirty) {
             AggregateState state = ledger.row(key);
-            CompiledMetric metric = state == null ? null : currentMetric(key);
-            AggregateKeys.Row row = metric == null ? null : decode(key, metric);
+            String metricId = AggregateKeys.metricIdOf(key.get());
+            MetricProgress p = progress.get(metricId);
+            boolean current = p != null && p.getSetUpAt() == AggregateKeys.versionOf(key.get());
+            CompiledMetric metric = compiled.get(metricId);
+            if (state != null && current && metric == null) {
+                continue; // its definition is not in the global store yet: kept for a later publication
+            }
+            done.add(key);
+            AggregateKeys.Row row = state == null || !current ? null : decode(key, metric);
             if (row == null) {
                 continue;
             }
@@ -355,18 +366,8 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             context.forward(new Record<>(recordKey, value, now));
             published++;
         }
-        ledger.clearDirty(dirty);
+        ledger.clearDirty(done);
         metrics.published(published);
-    }
-
-    /** The compiled definition of a row's metric, if the row is of the version the task folds (or keeps, archived). */
-    private CompiledMetric currentMetric(Bytes key) {
-        String metricId = AggregateKeys.metricIdOf(key.get());
-        MetricProgress p = progress.get(metricId);
-        if (p == null || p.getSetUpAt() != AggregateKeys.versionOf(key.get())) {
-            return null;
-        }
-        return compiled.get(metricId);
     }
 
     /**
