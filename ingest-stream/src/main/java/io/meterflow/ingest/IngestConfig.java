@@ -44,6 +44,9 @@ import org.apache.kafka.common.config.ConfigException;
  *                           metrics backfilling)
  * @param aggregationRetention {@value #AGGREGATION_RETENTION}: how long after an hour ends its aggregates (and UNIQUE's
  *                           distinct values) are kept; at least {@link #aggregationWindowCloseMs}
+ * @param aggregationPublishInterval {@value #PUBLISH_INTERVAL}: wall-clock time between the aggregation's publications
+ *                           to usage-aggregates; each publishes the current value of every row changed since the last
+ *                           one, so a row is published at most once per interval
  * @param usagePartitions    partition count of usage-events; {@link IngestApp} sets it from the topic, the default
  *                           is {@code topic.partitions}
  */
@@ -66,6 +69,7 @@ public record IngestConfig(
         Duration backfillInterval,
         int backfillChunkSize,
         Duration aggregationRetention,
+        Duration aggregationPublishInterval,
         int usagePartitions) {
 
     public static final String DEFAULT_APPLICATION_ID = "meterflow-ingest";
@@ -87,6 +91,7 @@ public record IngestConfig(
     public static final String BACKFILL_INTERVAL = "aggregation.backfill.interval";
     public static final String BACKFILL_CHUNK_SIZE = "aggregation.backfill.chunk.size";
     public static final String AGGREGATION_RETENTION = "aggregation.retention";
+    public static final String PUBLISH_INTERVAL = "aggregation.publish.interval";
     /** Longer than the longest period a usage query may ask for (400 days), so every answerable window is kept. */
     public static final Duration DEFAULT_AGGREGATION_RETENTION = Duration.ofDays(400);
 
@@ -101,6 +106,7 @@ public record IngestConfig(
     public static final int DEFAULT_SWEEP_MAX_CHUNK_SIZE = 100_000;
     public static final Duration DEFAULT_BACKFILL_INTERVAL = Duration.ofSeconds(1);
     public static final int DEFAULT_BACKFILL_CHUNK_SIZE = 1000;
+    public static final Duration DEFAULT_PUBLISH_INTERVAL = Duration.ofSeconds(1);
 
     public IngestConfig {
         Objects.requireNonNull(streams, "streams");
@@ -141,6 +147,7 @@ public record IngestConfig(
             throw new ConfigException(BACKFILL_CHUNK_SIZE, backfillChunkSize, "must be at least 1");
         }
         requirePositive(AGGREGATION_RETENTION, aggregationRetention);
+        requirePositive(PUBLISH_INTERVAL, aggregationPublishInterval);
         // A row dropped while a record can still change it would come back holding only that change.
         long windowCloseMs = windowCloseMs(maxEventAge, pendingHorizon, attributionHorizon, dedupHorizon);
         if (aggregationRetention.toMillis() < windowCloseMs) {
@@ -205,6 +212,7 @@ public record IngestConfig(
                 settings.duration(BACKFILL_INTERVAL, DEFAULT_BACKFILL_INTERVAL),
                 settings.intValue(BACKFILL_CHUNK_SIZE, DEFAULT_BACKFILL_CHUNK_SIZE, 1, 1_000_000),
                 settings.duration(AGGREGATION_RETENTION, DEFAULT_AGGREGATION_RETENTION),
+                settings.duration(PUBLISH_INTERVAL, DEFAULT_PUBLISH_INTERVAL),
                 streams.topicPartitions());
     }
 
@@ -213,7 +221,7 @@ public record IngestConfig(
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
                 maxEventBytes, replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval,
                 sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize,
-                aggregationRetention, partitions);
+                aggregationRetention, aggregationPublishInterval, partitions);
     }
 
     /** The validation rules with these limits, for both edges (the ingest API and the stream). */

@@ -189,6 +189,27 @@ class AggregationPropertyTest {
                         .isEqualTo(state.getEventCount());
             }
         }
+        // ... and every row with events has been published, after the final flush, with its value.
+        Map<UsageAggregateKey, UsageAggregate> published = a.drain();
+        for (Map.Entry<List<Object>, AggregateState> row : actual.entrySet()) {
+            List<Object> k = row.getKey();
+            String metricId = (String) k.get(1);
+            int slice = (Integer) k.get(3);
+            @SuppressWarnings("unchecked")
+            List<String> values = (List<String>) k.get(4);
+            List<GroupValue> group = new ArrayList<>();
+            if (slice > 0) {
+                List<String> names = defined.stream().filter(d -> d.getId().equals(metricId)).findFirst()
+                        .orElseThrow().getGroupKeys().get(slice - 1);
+                for (int i = 0; i < names.size(); i++) {
+                    group.add(new GroupValue(names.get(i), values.get(i)));
+                }
+            }
+            UsageAggregate out = published.get(new UsageAggregateKey((String) k.get(0), metricId,
+                    Instant.ofEpochMilli((Long) k.get(2)), group));
+            assertThat(out).as(context + " published row " + k).isNotNull();
+            assertThat(out.getValue()).as(context + " published row " + k).isEqualTo(row.getValue().getValue());
+        }
         assertThat(h.count(AggregationMetrics.RECORDS, "kind", "unmatched_retract")).as(context).isZero();
         assertThat(h.count(AggregationMetrics.RECORDS, "kind", "duplicate_assign")).as(context).isZero();
     }

@@ -113,8 +113,14 @@ final class AggregationSupport {
                 h.driver.getKeyValueStore(AggregateLedger.PROGRESS));
     }
 
-    /** Reads what was published since the last call into {@link #published}. */
+    /** Advances the wall clock by one publish interval: every row changed since the last publication is published. */
+    void flush() {
+        h.advance(h.config.aggregationPublishInterval());
+    }
+
+    /** Publishes the changed rows ({@link #flush}) and reads what was published since the last call into {@link #published}. */
     Map<UsageAggregateKey, UsageAggregate> drain() {
+        flush();
         for (KeyValue<UsageAggregateKey, UsageAggregate> kv : h.aggregates.readKeyValuesToList()) {
             published.put(kv.key, kv.value);
         }

@@ -193,6 +193,7 @@ class AggregationTest {
         h.send(event("t1", A, T1));
         h.send(event("t1", ALIAS, T2));
         assertThat(a.value(A, "count", HOUR)).isEqualTo("1");
+        a.flush();
         assertThat(h.aggregates.isEmpty()).isTrue();
     }
 
@@ -417,6 +418,7 @@ class AggregationTest {
         a.define(metric(longId, AggregationType.COUNT, null, List.of()).build());
         h.send(event("t1", A, T1));
         assertThat(a.hosted().backfill(longId)).isNull();
+        a.flush();
         assertThat(h.aggregates.isEmpty()).isTrue();
     }
 
@@ -436,6 +438,7 @@ class AggregationTest {
             assertThat(off.driver.getAllStateStores()).doesNotContainKey(AggregateLedger.AGGREGATES);
             off.bindCustomer(A);
             off.send(event("t1", A, T1));
+            off.advance(off.config.aggregationPublishInterval());
             assertThat(off.aggregates.isEmpty()).isTrue();
         }
     }

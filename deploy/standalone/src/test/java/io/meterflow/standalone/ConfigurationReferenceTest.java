@@ -76,6 +76,7 @@ class ConfigurationReferenceTest {
             Map.entry("aggregation.backfill.interval", "1s"),
             Map.entry("aggregation.backfill.chunk.size", "1000"),
             Map.entry("aggregation.retention", "400d"),
+            Map.entry("aggregation.publish.interval", "1s"),
             Map.entry("http.host", "127.0.0.1"),
             Map.entry("http.port", "0"),
             Map.entry("api.tokens", "reference-test-token-0123456789"),

@@ -10,7 +10,9 @@ import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
@@ -39,9 +41,16 @@ import org.apache.kafka.streams.state.Stores;
  *       finds what its ASSIGN folded. Dropped by the sweep once no record can move the event any more.</li>
  *   <li>{@value #PROGRESS}: metric ID → {@link MetricProgress}: which metrics this task folds into and how far their
  *       backfill got.</li>
+ *   <li>{@value #DIRTY}: row key → empty: the rows changed since the last publication to usage-aggregates. A row is
+ *       marked in the same transaction as its change and unmarked in the transaction that publishes it, so a crash or
+ *       a rebalance between the two leaves the marker for whoever owns the task next: nothing is lost, nothing is
+ *       published twice from one change.</li>
  * </ul>
- * All are RocksDB stores with changelogs and no cache, written in the task's exactly-once transaction together with
- * the usage-aggregates records they explain.
+ * All are RocksDB stores with changelogs, written in the task's exactly-once transaction together with the
+ * usage-aggregates records they explain. {@value #AGGREGATES}, {@value #VALUES} and {@value #DIRTY} are cached: a hot
+ * row (a customer's current hour) is rewritten on every event, and the cache turns those writes into one changelog
+ * record per commit. {@value #EVENTS} (each key written about once) and {@value #PROGRESS} (written per metric change
+ * or backfill step, and read only at start) are not.
  */
 public final class AggregateLedger {
 
@@ -49,6 +58,8 @@ public final class AggregateLedger {
     public static final String VALUES = "aggregate-values";
     public static final String EVENTS = "aggregate-events";
     public static final String PROGRESS = "aggregation-progress";
+    public static final String DIRTY = "aggregates-dirty";
+    private static final byte[] MARKED = new byte[0];
 
     private static final long HOUR_MS = 3_600_000L;
 
@@ -56,18 +67,27 @@ public final class AggregateLedger {
     private final KeyValueStore<Bytes, byte[]> values;
     private final KeyValueStore<Bytes, AggregateEvent> events;
     private final KeyValueStore<String, MetricProgress> progress;
+    private final KeyValueStore<Bytes, byte[]> dirty;
+    /**
+     * Rows marked in {@value #DIRTY} since the last publication, so a hot row's marker is written once per interval,
+     * not once per event. Only ever a subset of the store's keys: it starts empty with each ledger (the processor's
+     * init, also after a crash rolled the store back), so a row missing here only costs a redundant put.
+     */
+    private final Set<Bytes> marked = new HashSet<>();
 
     public AggregateLedger(ProcessingContext context) {
         this(context.getStateStore(AGGREGATES), context.getStateStore(VALUES), context.getStateStore(EVENTS),
-                context.getStateStore(PROGRESS));
+                context.getStateStore(PROGRESS), context.getStateStore(DIRTY));
     }
 
     AggregateLedger(KeyValueStore<Bytes, AggregateState> aggregates, KeyValueStore<Bytes, byte[]> values,
-            KeyValueStore<Bytes, AggregateEvent> events, KeyValueStore<String, MetricProgress> progress) {
+            KeyValueStore<Bytes, AggregateEvent> events, KeyValueStore<String, MetricProgress> progress,
+            KeyValueStore<Bytes, byte[]> dirty) {
         this.aggregates = aggregates;
         this.values = values;
         this.events = events;
         this.progress = progress;
+        this.dirty = dirty;
     }
 
     public static List<StoreBuilder<?>> storeBuilders(Topics topics) {
@@ -78,17 +98,19 @@ public final class AggregateLedger {
             Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
                 Stores.keyValueStoreBuilder(stores.apply(AGGREGATES), Serdes.Bytes(),
-                        topics.valueSerde(AggregateState.class)).withCachingDisabled(),
+                        topics.valueSerde(AggregateState.class)).withCachingEnabled(),
                 Stores.keyValueStoreBuilder(stores.apply(VALUES), Serdes.Bytes(), Serdes.ByteArray())
-                        .withCachingDisabled(),
+                        .withCachingEnabled(),
                 Stores.keyValueStoreBuilder(stores.apply(EVENTS), Serdes.Bytes(),
                         topics.valueSerde(AggregateEvent.class)).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(stores.apply(PROGRESS), Serdes.String(),
-                        topics.valueSerde(MetricProgress.class)).withCachingDisabled());
+                        topics.valueSerde(MetricProgress.class)).withCachingDisabled(),
+                Stores.keyValueStoreBuilder(stores.apply(DIRTY), Serdes.Bytes(), Serdes.ByteArray())
+                        .withCachingEnabled());
     }
 
     public static String[] storeNames() {
-        return new String[] {AGGREGATES, VALUES, EVENTS, PROGRESS};
+        return new String[] {AGGREGATES, VALUES, EVENTS, PROGRESS, DIRTY};
     }
 
     public static long hourOf(long eventTime) {
@@ -139,12 +161,39 @@ public final class AggregateLedger {
         progress.delete(metricId);
     }
 
-    // ---- folding ----------------------------------------------------------------------------------------------
+    // ---- publication ------------------------------------------------------------------------------------------
 
-    /** A row one fold changed, as it is now. */
-    public record ChangedRow(String customerId, CompiledMetric metric, long hour, List<String> groupKey,
-            List<String> groupValues, AggregateState state) {
+    /** Marks {@code row} changed since the last publication (once per interval: see {@link #marked}). */
+    private void markDirty(Bytes row) {
+        if (marked.add(row)) {
+            dirty.put(row, MARKED);
+        }
     }
+
+    /** Every row marked changed since the last publication, in key order. */
+    public List<Bytes> dirtyRows() {
+        List<Bytes> rows = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = dirty.all()) {
+            it.forEachRemaining(kv -> rows.add(kv.key));
+        }
+        return rows;
+    }
+
+    /** The row as stored now (null: swept since it was marked). */
+    public AggregateState row(Bytes row) {
+        return aggregates.get(row);
+    }
+
+    /**
+     * Unmarks {@code rows}: they were published (or need not be), in this transaction. Forgets every row marked in
+     * memory: a row still marked in the store then only costs a redundant put.
+     */
+    public void clearDirty(List<Bytes> rows) {
+        rows.forEach(dirty::delete);
+        marked.clear();
+    }
+
+    // ---- folding ----------------------------------------------------------------------------------------------
 
     /** What folding one event into one metric did. */
     public enum Outcome { FOLDED, NOT_MATCHED, NOT_NUMERIC, OUT_OF_RANGE, TOO_LONG, UNMATCHED_RETRACT }
@@ -152,10 +201,10 @@ public final class AggregateLedger {
     /**
      * Adds ({@code sign} 1) or removes ({@code sign} -1) one event to or from {@code metric}'s rows of the event's
      * hour: the total and one row per group key. A removal that finds no event to remove in the total changes nothing
-     * ({@code UNMATCHED_RETRACT}).
+     * ({@code UNMATCHED_RETRACT}). Every row changed is marked for the next publication.
      */
     public Outcome fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric,
-            long version, int sign, long now, List<ChangedRow> changed) {
+            long version, int sign, long now) {
         if (!metric.matches(event.getEventType(), event.getProperties())) {
             return Outcome.NOT_MATCHED;
         }
@@ -180,19 +229,15 @@ public final class AggregateLedger {
         if (sign < 0 && (totalState == null || totalState.getEventCount() <= 0)) {
             return Outcome.UNMATCHED_RETRACT;
         }
-        AggregateState updated = apply(total, totalState, metric, contribution, event, transactionId, sign, now);
-        changed.add(new ChangedRow(customerId, metric, hour, null, null, updated));
+        apply(total, totalState, metric, contribution, event, transactionId, sign, now);
         for (int i = 0; i < groupValues.size(); i++) {
             Bytes row = AggregateKeys.row(customerId, metric.id(), version, hour, i + 1, groupValues.get(i));
-            AggregateState state = apply(row, aggregates.get(row), metric, contribution, event, transactionId, sign,
-                    now);
-            changed.add(new ChangedRow(customerId, metric, hour, metric.groupKeys().get(i), groupValues.get(i),
-                    state));
+            apply(row, aggregates.get(row), metric, contribution, event, transactionId, sign, now);
         }
         return Outcome.FOLDED;
     }
 
-    private AggregateState apply(Bytes row, AggregateState state, CompiledMetric metric, Contribution contribution,
+    private void apply(Bytes row, AggregateState state, CompiledMetric metric, Contribution contribution,
             AggregateEvent event, String transactionId, int sign, long now) {
         if (state == null) {
             state = new AggregateState(null, 0L, null, now);
@@ -242,7 +287,7 @@ public final class AggregateLedger {
         }
         state.setUpdatedAt(now);
         aggregates.put(row, state);
-        return state;
+        markDirty(row);
     }
 
     /** MAX after adding or removing one event of {@code number}: the values of the row are scanned only when the max leaves. */

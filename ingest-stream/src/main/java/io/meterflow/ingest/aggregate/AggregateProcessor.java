@@ -1,7 +1,6 @@
 package io.meterflow.ingest.aggregate;
 
 import io.meterflow.ingest.IngestConfig;
-import io.meterflow.ingest.aggregate.AggregateLedger.ChangedRow;
 import io.meterflow.ingest.aggregate.AggregateLedger.Outcome;
 import io.meterflow.ingest.aggregate.AggregationMetrics.Kind;
 import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
@@ -13,6 +12,7 @@ import io.meterflow.schemas.UsageAggregate;
 import io.meterflow.schemas.UsageAggregateKey;
 import io.meterflow.schemas.UsageKind;
 import io.meterflow.schemas.internal.ingest.AggregateEvent;
+import io.meterflow.schemas.internal.ingest.AggregateState;
 import io.meterflow.schemas.internal.ingest.MetricProgress;
 import io.meterflow.serde.ByteBuffers;
 import io.meterflow.serde.SchemaRegistryException;
@@ -41,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * Processor {@code aggregate}: folds usage-resolved (keyed by customer, so all of a customer's usage meets its
  * aggregates in this task) into per-hour aggregates of every billable metric, ASSIGN adding and RETRACT removing, and
  * writes each changed aggregate to usage-aggregates.
+ *
+ * <p><b>Publication.</b> A fold marks the rows it changes in {@value AggregateLedger#DIRTY}; a wall-clock punctuation
+ * every {@code aggregation.publish.interval} writes the current value of every marked row to usage-aggregates and
+ * unmarks them, in one transaction. So a row changed by many events in one interval is published once, with its last
+ * value, and a marker outlives a crash or a rebalance (it is in the changelog): the next owner publishes it.
  *
  * <p><b>Which metrics.</b> The {@value AggregateLedger#PROGRESS} store decides, never the global store alone: the
  * global store is not part of the task's transaction, so after a crash the task must redo exactly what it did. A
@@ -102,6 +107,7 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
         }
         context.schedule(config.backfillInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkMetricsAndBackfill);
         context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        context.schedule(config.aggregationPublishInterval(), PunctuationType.WALL_CLOCK_TIME, this::publish);
     }
 
     @Override
@@ -137,16 +143,14 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             sign = -1;
             metrics.record(Kind.RETRACT);
         }
-        List<ChangedRow> changed = new ArrayList<>();
         for (Map.Entry<String, MetricProgress> entry : progress.entrySet()) {
             MetricProgress p = entry.getValue();
             CompiledMetric metric = compiled.get(entry.getKey());
             if (metric == null || p.getArchived() || (p.getBackfilling() && !folded(p, eventKey))) {
                 continue;
             }
-            fold(customerId, transactionId, held, metric, p.getSetUpAt(), sign, now, changed);
+            fold(customerId, transactionId, held, metric, p.getSetUpAt(), sign, now);
         }
-        publish(changed, now);
     }
 
     /** Whether the backfill of a metric has passed {@code eventKey} (so the live path must fold it). */
@@ -158,8 +162,8 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
     }
 
     private void fold(String customerId, String transactionId, AggregateEvent event, CompiledMetric metric,
-            long version, int sign, long now, List<ChangedRow> changed) {
-        Outcome outcome = ledger.fold(customerId, transactionId, event, metric, version, sign, now, changed);
+            long version, int sign, long now) {
+        Outcome outcome = ledger.fold(customerId, transactionId, event, metric, version, sign, now);
         switch (outcome) {
             case FOLDED -> metrics.updated(AggregateLedger.hourOf(event.getEventTime()) < AggregateLedger.hourOf(now));
             case UNMATCHED_RETRACT -> metrics.record(Kind.UNMATCHED_RETRACT);
@@ -234,6 +238,8 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
                 continue;
             }
             if (p.getMetricUpdatedAt() == updatedAt) {
+                // Unchanged; compiled here if the definition reached the global store after init.
+                compiled.computeIfAbsent(id, unused -> CompiledMetric.of(definition));
                 continue;
             }
             if (definition.getArchivedAt() != null) {
@@ -279,10 +285,9 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             }
             byte[] after = p.getBackfillCursor() == null ? null : ByteBuffers.copyOf(p.getBackfillCursor());
             List<KeyValue<Bytes, AggregateEvent>> chunk = ledger.heldChunk(after, budget);
-            List<ChangedRow> changed = new ArrayList<>();
             for (KeyValue<Bytes, AggregateEvent> held : chunk) {
                 fold(AggregateKeys.customerId(held.key), AggregateKeys.eventTransactionId(held.key), held.value,
-                        metric, p.getSetUpAt(), 1, now, changed);
+                        metric, p.getSetUpAt(), 1, now);
             }
             metrics.backfilled(chunk.size());
             if (chunk.size() < budget) {
@@ -293,7 +298,6 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
             }
             budget -= chunk.size();
             putProgress(entry.getKey(), p);
-            publish(changed, now);
         }
     }
 
@@ -317,24 +321,71 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
 
     // ---- output -----------------------------------------------------------------------------------------------
 
-    private void publish(List<ChangedRow> changed, long now) {
-        for (ChangedRow row : changed) {
+    /**
+     * Publishes the current value of every row marked since the last publication and unmarks them, all in this
+     * punctuation's transaction. All of them, not a chunk: the markers are the rows changed in about one interval (every
+     * publication clears them), each of which the fold has already paid for, so this is never more work than publishing
+     * on every change was; a chunk would only delay values. A row swept since it was marked, or of a metric version the
+     * task no longer folds (changed in place, removed), is unmarked without a record; a row of a current version whose
+     * definition the global store does not hold yet keeps its marker.
+     */
+    private void publish(long now) {
+        List<Bytes> dirty = ledger.dirtyRows();
+        if (dirty.isEmpty()) {
+            return;
+        }
+        int published = 0;
+        List<Bytes> done = new ArrayList<>(dirty.size());
+        for (Bytes key : dirty) {
+            AggregateState state = ledger.row(key);
+            String metricId = AggregateKeys.metricIdOf(key.get());
+            MetricProgress p = progress.get(metricId);
+            boolean current = p != null && p.getSetUpAt() == AggregateKeys.versionOf(key.get());
+            CompiledMetric metric = compiled.get(metricId);
+            if (state != null && current && metric == null) {
+                continue; // its definition is not in the global store yet: kept for a later publication
+            }
+            done.add(key);
+            AggregateKeys.Row row = state == null || !current ? null : decode(key, metric);
+            if (row == null) {
+                continue;
+            }
             List<GroupValue> group = new ArrayList<>();
-            if (row.groupKey() != null) {
-                for (int i = 0; i < row.groupKey().size(); i++) {
-                    group.add(new GroupValue(row.groupKey().get(i), row.groupValues().get(i)));
+            if (row.slice() > 0) {
+                List<String> names = metric.groupKeys().get(row.slice() - 1);
+                for (int i = 0; i < names.size(); i++) {
+                    group.add(new GroupValue(names.get(i), row.groupValues().get(i)));
                 }
             }
             Instant start = Instant.ofEpochMilli(row.hour());
-            BillableMetric definition = row.metric().definition();
-            UsageAggregateKey key = new UsageAggregateKey(row.customerId(), definition.getId(), start, group);
+            BillableMetric definition = metric.definition();
+            UsageAggregateKey recordKey = new UsageAggregateKey(row.customerId(), definition.getId(), start, group);
             UsageAggregate value = new UsageAggregate(row.customerId(), definition.getId(), definition.getName(),
                     definition.getAggregationType().name(), start, start.plusMillis(HOUR_MS), group,
-                    row.state().getValue(),
-                    row.state().getEventCount(), Instant.ofEpochMilli(row.state().getUpdatedAt()));
-            context.forward(new Record<>(key, value, now));
+                    state.getValue(), state.getEventCount(), Instant.ofEpochMilli(state.getUpdatedAt()));
+            context.forward(new Record<>(recordKey, value, now));
+            published++;
         }
-        metrics.published(changed.size());
+        ledger.clearDirty(done);
+        metrics.published(published);
+    }
+
+    /**
+     * The row key decoded with the metric's group keys; null if they do not describe it (only a definition written
+     * over, archived, with other group keys can do that: its rows are not published again).
+     */
+    private static AggregateKeys.Row decode(Bytes key, CompiledMetric metric) {
+        int[] sizes = metric.groupKeys().stream().mapToInt(List::size).toArray();
+        try {
+            AggregateKeys.Row row = AggregateKeys.decodeRow(key, sizes);
+            if (row == null || !AggregateKeys.row(row.customerId(), row.metricId(), row.version(), row.hour(),
+                    row.slice(), row.groupValues()).equals(key)) {
+                return null;
+            }
+            return row;
+        } catch (java.nio.BufferUnderflowException e) {
+            return null;
+        }
     }
 
     @Override

@@ -54,7 +54,9 @@ public final class AggregationMetrics {
         String updates = "Events folded into (or out of) a metric's aggregates, by whether their hour is past";
         currentUpdates = Counter.builder(UPDATES).tag("window", "current").description(updates).register(registry);
         lateUpdates = Counter.builder(UPDATES).tag("window", "late").description(updates).register(registry);
-        published = Counter.builder(PUBLISHED).description("Records written to usage-aggregates").register(registry);
+        published = Counter.builder(PUBLISHED)
+                .description("Records written to usage-aggregates: one per row changed since the previous publication")
+                .register(registry);
         backfilled = Counter.builder(BACKFILL_EVENTS)
                 .description("Held events folded into a metric by its backfill").register(registry);
         Gauge.builder(BACKFILLS_RUNNING, running, r -> r.values().stream().mapToInt(Integer::intValue).sum())
