@@ -19,7 +19,8 @@ class BenchmarkIT {
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aSmallRunAccountsForEveryMeterflowEventAndCountsWhatTheNaiveJoinDropped(@TempDir Path out) throws Exception {
         BenchmarkOptions options = BenchmarkOptions.parse("--events", "3000", "--partitions", "2", "--rounds", "1",
-                "--latency-seconds", "2", "--parked", "1000", "--warmup", "0", "--http-seconds", "2", "--out", out.toString());
+                "--latency-seconds", "2", "--parked", "1000", "--warmup", "0", "--http-seconds", "2",
+                "--out", out.toString());
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Benchmark benchmark = new Benchmark(options, new PrintStream(console, true, StandardCharsets.UTF_8));
 
