@@ -111,7 +111,7 @@ final class AggregateHeapCheckScenario {
                                 + " MB, RSS %d MB)", Math.round(ScenarioContext.sum(registry, AggregationMetrics.PUBLISHED)),
                         context.memory.peakUsed() >> 20, context.memory.peakAfterGc() >> 20,
                         MemorySampler.procStatus("VmRSS") >> 20), folded, events, start);
-                if (!ingest.isRunning()) {
+                if (!ScenarioContext.alive(ingest)) {
                     return true;
                 }
                 return folded >= events
@@ -125,7 +125,7 @@ final class AggregateHeapCheckScenario {
             long otherRecords = Math.round(ScenarioContext.sum(registry, AggregationMetrics.RECORDS)) - folded;
             long published = Math.round(ScenarioContext.sum(registry, AggregationMetrics.PUBLISHED));
             long valueErrors = Math.round(ScenarioContext.sum(registry, AggregationMetrics.VALUE_ERRORS));
-            boolean running = ingest.isRunning();
+            boolean running = ScenarioContext.alive(ingest);
             List<String> problems = new ArrayList<>();
             if (!running) {
                 problems.add("ingest-stream stopped: " + ingest.state());

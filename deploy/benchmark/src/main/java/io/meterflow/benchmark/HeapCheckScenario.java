@@ -47,9 +47,9 @@ final class HeapCheckScenario {
             }, Duration.ofSeconds(600 + count / 1000), count + " events to be parked");
             results.heapCheck = new HeapCheckResult(count, (System.nanoTime() - start) / 1e9, MemorySampler.maxHeap(),
                     context.memory.peakUsed(), context.memory.peakAfterGc(), MemorySampler.procStatus("VmHWM"),
-                    ingest.isRunning());
+                    ScenarioContext.alive(ingest));
             context.out.println("  " + results.heapCheck);
-            return ingest.isRunning();
+            return ScenarioContext.alive(ingest);
         }
     }
 

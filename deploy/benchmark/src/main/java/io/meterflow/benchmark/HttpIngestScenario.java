@@ -85,7 +85,7 @@ final class HttpIngestScenario {
             }
             long accepted = runs.stream().mapToLong(Run::events).sum();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120 + accepted / 2_000);
-            while (outcomes(registry) < accepted && System.nanoTime() < deadline && ingest.isRunning()) {
+            while (outcomes(registry) < accepted && System.nanoTime() < deadline && ScenarioContext.alive(ingest)) {
                 Thread.sleep(200);
             }
             long outcomes = (long) outcomes(registry);

@@ -149,7 +149,7 @@ final class MeterflowScenario {
                 long deadline = started + context.processingTimeout().toNanos();
                 long halfOfBound = (expected.unique() - expected.lateUnique()) / 2;
                 while (!(tracker.complete() && extension.complete()) && System.nanoTime() < deadline
-                        && ingest.isRunning()) {
+                        && ScenarioContext.alive(ingest)) {
                     ConsumerRecords<byte[], byte[]> batch = reader.poll(Duration.ofMillis(50));
                     int n = tracker.accept(batch.records(resolvedTopic)) + extension.accept(batch);
                     if (n > 0) {

@@ -128,6 +128,14 @@ final class ScenarioContext {
         }
     }
 
+    /**
+     * Whether {@code app} is still processing: RUNNING, or REBALANCING (a rebalance, such as the one after a producer
+     * was fenced on a starved machine, is recovered from, not a stop).
+     */
+    static boolean alive(io.meterflow.ingest.IngestApp app) {
+        return app.state().isRunningOrRebalancing();
+    }
+
     static void awaitRunning(KafkaStreams streams, String what) throws InterruptedException {
         await(() -> {
             KafkaStreams.State state = streams.state();
