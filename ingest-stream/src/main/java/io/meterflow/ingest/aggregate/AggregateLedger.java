@@ -272,22 +272,39 @@ public final class AggregateLedger {
                 } else {
                     values.delete(entry);
                 }
-                try (KeyValueIterator<Bytes, byte[]> it =
-                             values.reverseRange(AggregateKeys.valuesFirst(row), AggregateKeys.valuesLast(row))) {
-                    if (it.hasNext()) {
-                        KeyValue<Bytes, byte[]> latest = it.next();
-                        state.setValue(new String(latest.value, StandardCharsets.UTF_8));
-                        state.setLatestEventTime(AggregateKeys.latestTime(row, latest.key));
-                    } else {
-                        state.setValue(null);
-                        state.setLatestEventTime(null);
-                    }
+                KeyValue<Bytes, byte[]> latest = latestEntry(row);
+                if (latest != null) {
+                    state.setValue(new String(latest.value, StandardCharsets.UTF_8));
+                    state.setLatestEventTime(AggregateKeys.latestTime(row, latest.key));
+                } else {
+                    state.setValue(null);
+                    state.setLatestEventTime(null);
                 }
             }
         }
         state.setUpdatedAt(now);
         aggregates.put(row, state);
         markDirty(row);
+    }
+
+    /**
+     * The newest LATEST entry of {@code row}, or null. Entries read with a null value are skipped: Kafka Streams'
+     * caching store (4.3.1) can return an entry deleted in its cache, not yet flushed, as a null value when it iterates
+     * in reverse and the entry's key is above the next key of the store beneath (its merge of cache and store skips
+     * deleted entries correctly only going forward). Skipping them gives the newest live entry: a deleted entry the
+     * merge skips too early sits below the store's next key, which is then live and returned first.
+     */
+    private KeyValue<Bytes, byte[]> latestEntry(Bytes row) {
+        try (KeyValueIterator<Bytes, byte[]> it =
+                     values.reverseRange(AggregateKeys.valuesFirst(row), AggregateKeys.valuesLast(row))) {
+            while (it.hasNext()) {
+                KeyValue<Bytes, byte[]> entry = it.next();
+                if (entry.value != null) {
+                    return entry;
+                }
+            }
+        }
+        return null;
     }
 
     /** MAX after adding or removing one event of {@code number}: the values of the row are scanned only when the max leaves. */
