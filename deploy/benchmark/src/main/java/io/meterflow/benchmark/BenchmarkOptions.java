@@ -19,6 +19,8 @@ import java.util.Map;
  * @param latencyRate      a fixed offered rate for the paced run instead of half the measured one (events/s;
  *                         zero: half the measured rate), to compare builds or machines at the same load
  * @param parked           events parked under one alias for the replay measurement; zero skips it
+ * @param replayLiveRate   live events per second sent under bound identifiers while the replay runs, whose latency
+ *                         is reported beside the replay rate; zero sends none
  * @param heapCheck        events parked for the separate heap check; zero (the default) skips it
  * @param warmup           records per scenario of an untimed warm-up round before the measured ones (JIT, page
  *                         cache); zero skips it
@@ -45,6 +47,7 @@ public record BenchmarkOptions(
         Duration latencyDuration,
         long latencyRate,
         long parked,
+        long replayLiveRate,
         long heapCheck,
         long warmup,
         int customers,
@@ -72,6 +75,8 @@ public record BenchmarkOptions(
               --latency-rate R         pace it at R events/s instead (to compare builds at the same load)
               --parked N               events parked under one alias for the replay rate (default 1000000)
               --skip-replay            same as --parked 0
+              --replay-live-rate R     live events/s under bound identifiers while the replay runs, their latency
+                                       reported beside it (default 1000; 0 sends none)
               --heap-check N           only park N events under one alias and report heap (separate run)
               --aggregation-metrics N  billable metrics of the meterflow+aggregation scenario and of the aggregates
                                        heap check (default 10; 0 skips the scenario)
@@ -95,6 +100,7 @@ public record BenchmarkOptions(
         Duration latency = Duration.ofSeconds(20);
         long latencyRate = 0;
         long parked = 1_000_000;
+        long replayLiveRate = 1_000;
         long heapCheck = 0;
         long warmup = 50_000;
         int customers = 0;
@@ -125,6 +131,7 @@ public record BenchmarkOptions(
                         case "--latency-seconds" -> latency = Duration.ofSeconds(number(flag, value));
                         case "--latency-rate" -> latencyRate = positive(flag, value);
                         case "--parked" -> parked = number(flag, value);
+                        case "--replay-live-rate" -> replayLiveRate = number(flag, value);
                         case "--heap-check" -> heapCheck = positive(flag, value);
                         case "--warmup" -> warmup = number(flag, value);
                         case "--customers" -> customers = (int) positive(flag, value);
@@ -160,7 +167,8 @@ public record BenchmarkOptions(
         if (heapCheckAggregates > 0 && heapCheck > 0) {
             throw new IllegalArgumentException("--heap-check and --heap-check-aggregates are separate runs: give one");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, heapCheck,
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, replayLiveRate,
+                heapCheck,
                 warmup, customers, http, httpOnly, aggregationMetrics, heapCheckAggregates, heapCheckDays,
                 meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
     }
@@ -190,6 +198,7 @@ public record BenchmarkOptions(
         return "--events " + events + " --partitions " + partitions + " --rounds " + rounds + " --warmup " + warmup
                 + " --latency-seconds " + latencyDuration.toSeconds()
                 + (latencyRate > 0 ? " --latency-rate " + latencyRate : "") + " --parked " + parked
+                + " --replay-live-rate " + replayLiveRate
                 + (heapCheck > 0 ? " --heap-check " + heapCheck : "")
                 + " --aggregation-metrics " + aggregationMetrics
                 + (heapCheckAggregates > 0 ? " --heap-check-aggregates " + heapCheckAggregates

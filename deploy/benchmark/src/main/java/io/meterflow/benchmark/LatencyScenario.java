@@ -2,18 +2,11 @@ package io.meterflow.benchmark;
 
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.topics.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Latency at half load, on the last Meterflow round's apps once its throughput phase is done: a paced producer sends
@@ -33,44 +26,14 @@ final class LatencyScenario {
 
     LatencyResult measure(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate)
             throws InterruptedException {
-        Workload workload = context.workload;
         Duration duration = context.options.latencyDuration();
         context.out.printf("%n  latency: paced producer at %,.0f events/s (" + (context.options.latencyRate() > 0
                 ? "--latency-rate" : "half the measured rate") + ") for %d s, bound"
                 + " identifiers, keyed by transaction ID%n", rate, duration.toSeconds());
         String latencyPrefix = context.run + "-lat-";
-        AtomicLong sent = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread producerThread = new Thread(() -> {
-            try (KafkaProducer<byte[], byte[]> producer = context.kafka.prompt()) {
-                Serializer<io.meterflow.schemas.UsageEvent> serializer = topics.usageEvents().valueSerde().serializer();
-                String topic = topics.usageEvents().name();
-                long intervalNanos = (long) (1e9 / rate);
-                long start = System.nanoTime();
-                long end = start + duration.toNanos();
-                for (long j = 0; ; j++) {
-                    long due = start + j * intervalNanos;
-                    if (due >= end) {
-                        break;
-                    }
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    int k = (int) (j % workload.customers());
-                    String identifier = j % 3 == 0 ? workload.customerId(k) : workload.alias(k);
-                    String id = latencyPrefix + j;
-                    producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8),
-                            serializer.serialize(topic, workload.event(id, identifier, j))));
-                    sent.incrementAndGet();
-                }
-                producer.flush();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            }
-        }, "benchmark-paced-producer");
+        PacedProducer producer = new PacedProducer(context, topics, latencyPrefix, rate, duration);
         context.memory.reset();
-        producerThread.start();
+        producer.start();
         Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
         long[] endToEnd = new long[(int) Math.min(Integer.MAX_VALUE - 8, rate * duration.toSeconds() + 1000)];
         long[] toResolved = new long[endToEnd.length];
@@ -87,20 +50,18 @@ final class LatencyScenario {
                     received++;
                 }
             }
-            if (!producerThread.isAlive()) {
+            if (!producer.running()) {
                 if (deadline == Long.MAX_VALUE) {
                     deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 }
-                if (received >= sent.get()) {
+                if (received >= producer.sent()) {
                     break;
                 }
             }
         }
-        producerThread.join();
-        if (failure.get() != null) {
-            throw new IllegalStateException("the paced producer failed", failure.get());
-        }
-        LatencyResult result = new LatencyResult(rate, sent.get() / (double) duration.toSeconds(), sent.get(), received,
+        producer.join();
+        LatencyResult result = new LatencyResult(rate, producer.sent() / (double) duration.toSeconds(), producer.sent(),
+                received,
                 ScenarioContext.Percentiles.of(Arrays.copyOf(endToEnd, received)),
                 ScenarioContext.Percentiles.of(Arrays.copyOf(toResolved, received)), context.memory.peakUsed());
         context.out.printf("  latency: %d sent, %d attributed; commit-visible p50 %d ms, p99 %d ms, max %d ms%n",

@@ -50,13 +50,22 @@ class BenchmarkIT {
                 .containsEntry("aggregate_customer_metrics_wrong", 0L);
         assertThat(allChecksPassed).isTrue();
         assertThat(results.replay.replayed()).isEqualTo(1000);
+        assertThat(results.replay.secondsToFirst()).isPositive()
+                .isLessThanOrEqualTo(results.replay.secondsFromAttach());
+        // Live usage was sent while the replay ran (the default rate), and every event of it was attributed.
+        assertThat(results.replay.live().sent()).isPositive();
+        assertThat(results.replay.live().received()).isEqualTo(results.replay.live().sent());
+        assertThat(results.replay.live().latency().p99()).isNotNegative();
         assertThat(results.latency.received()).isEqualTo(results.latency.sent()).isPositive();
         assertThat(console.toString(StandardCharsets.UTF_8)).contains("loaded meterflow 1: 3,000 records");
 
         results.loadAverageAtEnd = Results.loadAverage();
         results.write(out);
-        assertThat(Files.readString(out.resolve("results.md"))).contains("| 1 | meterflow | 3,000 |");
+        assertThat(Files.readString(out.resolve("results.md"))).contains("| 1 | meterflow | 3,000 |")
+                .contains("the first REPLAYED record was seen", "Live usage under bound identifiers sent at 1,000")
+                .contains("| binding an alias → first replayed record visible ≤ 1 s |");
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"ratio_meterflow_over_naive_join\"")
-                .contains("\"ratio_meterflow_with_aggregation_over_meterflow\"");
+                .contains("\"ratio_meterflow_with_aggregation_over_meterflow\"")
+                .contains("\"seconds_to_first_replayed\"", "\"live_during_replay\"");
     }
 }

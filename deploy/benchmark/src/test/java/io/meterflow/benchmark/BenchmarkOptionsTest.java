@@ -19,6 +19,14 @@ class BenchmarkOptionsTest {
     }
 
     @Test
+    void liveUsageRunsBesideTheReplayAtAThousandEventsASecondUnlessTurnedOff() {
+        assertThat(BenchmarkOptions.parse().replayLiveRate()).isEqualTo(1_000);
+        assertThat(BenchmarkOptions.parse().effective()).contains("--replay-live-rate 1000");
+        assertThat(BenchmarkOptions.parse("--replay-live-rate", "0").replayLiveRate()).isZero();
+        assertThat(BenchmarkOptions.parse("--replay-live-rate", "5000").effective()).contains("--replay-live-rate 5000");
+    }
+
+    @Test
     void aLatencyRateMustBePositive() {
         assertThatThrownBy(() -> BenchmarkOptions.parse("--latency-rate", "0"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--latency-rate must be at least 1");
