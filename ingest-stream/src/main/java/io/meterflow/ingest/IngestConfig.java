@@ -28,6 +28,9 @@ import org.apache.kafka.common.config.ConfigException;
  *                           {@link RecordBudget#OVERHEAD_BYTES}, which must fit {@code record.max.bytes}
  * @param replayChunkSize    {@value #REPLAY_CHUNK_SIZE}: index entries a replay works through per step
  * @param replayInterval     {@value #REPLAY_INTERVAL}: wall-clock time between replay steps
+ * @param replayMaxThreadShare {@value #REPLAY_MAX_THREAD_SHARE}: the largest part of each replay interval, in percent,
+ *                           that replays and moves may take on one stream thread (split between its tasks with
+ *                           replays), so live usage on that thread keeps flowing
  * @param expiryChunkSize    {@value #EXPIRY_CHUNK_SIZE}: most parked events expired per step
  * @param expiryInterval     {@value #EXPIRY_INTERVAL}: wall-clock time between expiry steps (also refreshes the
  *                           pending gauges)
@@ -60,6 +63,7 @@ public record IngestConfig(
         int maxEventBytes,
         int replayChunkSize,
         Duration replayInterval,
+        int replayMaxThreadShare,
         int expiryChunkSize,
         Duration expiryInterval,
         Duration sweepInterval,
@@ -82,6 +86,7 @@ public record IngestConfig(
     public static final String MAX_EVENT_BYTES = "validation.max.event.bytes";
     public static final String REPLAY_CHUNK_SIZE = "replay.chunk.size";
     public static final String REPLAY_INTERVAL = "replay.interval";
+    public static final String REPLAY_MAX_THREAD_SHARE = "replay.max.thread.share";
     public static final String EXPIRY_CHUNK_SIZE = "expiry.chunk.size";
     public static final String EXPIRY_INTERVAL = "expiry.interval";
     public static final String SWEEP_INTERVAL = "sweep.interval";
@@ -99,6 +104,7 @@ public record IngestConfig(
     public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofHours(24);
     public static final int DEFAULT_REPLAY_CHUNK_SIZE = 1000;
     public static final Duration DEFAULT_REPLAY_INTERVAL = Duration.ofMillis(100);
+    public static final int DEFAULT_REPLAY_MAX_THREAD_SHARE = 50;
     public static final int DEFAULT_EXPIRY_CHUNK_SIZE = 10_000;
     public static final Duration DEFAULT_EXPIRY_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(1);
@@ -160,6 +166,9 @@ public record IngestConfig(
         if (replayChunkSize < 1) {
             throw new ConfigException(REPLAY_CHUNK_SIZE, replayChunkSize, "must be at least 1");
         }
+        if (replayMaxThreadShare < 1 || replayMaxThreadShare > 100) {
+            throw new ConfigException(REPLAY_MAX_THREAD_SHARE, replayMaxThreadShare, "must be from 1 to 100 (percent)");
+        }
         if (expiryChunkSize < 1) {
             throw new ConfigException(EXPIRY_CHUNK_SIZE, expiryChunkSize, "must be at least 1");
         }
@@ -203,6 +212,7 @@ public record IngestConfig(
                         Integer.MAX_VALUE),
                 settings.intValue(REPLAY_CHUNK_SIZE, DEFAULT_REPLAY_CHUNK_SIZE, 1, 1_000_000),
                 settings.duration(REPLAY_INTERVAL, DEFAULT_REPLAY_INTERVAL),
+                settings.intValue(REPLAY_MAX_THREAD_SHARE, DEFAULT_REPLAY_MAX_THREAD_SHARE, 1, 100),
                 settings.intValue(EXPIRY_CHUNK_SIZE, DEFAULT_EXPIRY_CHUNK_SIZE, 1, 10_000_000),
                 settings.duration(EXPIRY_INTERVAL, DEFAULT_EXPIRY_INTERVAL),
                 settings.duration(SWEEP_INTERVAL, DEFAULT_SWEEP_INTERVAL),
@@ -219,7 +229,7 @@ public record IngestConfig(
     /** The same settings for a usage-events topic with {@code partitions} partitions. */
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
-                maxEventBytes, replayChunkSize, replayInterval, expiryChunkSize, expiryInterval, sweepInterval,
+                maxEventBytes, replayChunkSize, replayInterval, replayMaxThreadShare, expiryChunkSize, expiryInterval, sweepInterval,
                 sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize,
                 aggregationRetention, aggregationPublishInterval, partitions);
     }

@@ -185,7 +185,7 @@ public final class IngestTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(topics.valueSerde(BoundCustomer.class))
                         .withStreamPartitioner(new AllPartitions<>())
                         .withNumberOfPartitions(partitions))
-                .process(() -> new ApplyBindingProcessor(config, metrics, gauges), Named.as(APPLY_BINDING),
+                .process(ApplyBindingProcessor.supplier(config, metrics, gauges)::get, Named.as(APPLY_BINDING),
                         applyBindingStores)
                 .to(topics.names().usageResolved(), Produced.with(topics.usageResolved().keySerde(),
                         resolvedValues).withName(REPLAY_SINK));

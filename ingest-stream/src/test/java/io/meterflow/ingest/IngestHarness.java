@@ -65,6 +65,9 @@ final class IngestHarness implements AutoCloseable {
         settings.put("schema.registry.url", "mock://ingest-test-" + UUID.randomUUID());
         settings.put("state.dir", stateDir.toString());
         settings.put("topic.partitions", "1");
+        // Replay steps by entries only: the share of the thread they may take is measured on the real clock, which a
+        // test that drives time by hand does not control (ReplayPacerTest covers it with a clock of its own).
+        settings.put("replay.max.thread.share", "100");
         settings.putAll(overrides);
         config = IngestConfig.from(Settings.of(settings));
         topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());

@@ -58,6 +58,9 @@ public final class MockTask<V> {
         Map<String, String> settings = new HashMap<>();
         settings.put("application.id", "ingest-unit");
         settings.put("schema.registry.url", "mock://ingest-unit-" + UUID.randomUUID());
+        // Replay steps by entries only: the share of the thread they may take is measured on the real clock, which a
+        // test that drives time by hand does not control (ReplayPacerTest covers it with a clock of its own).
+        settings.put("replay.max.thread.share", "100");
         settings.putAll(overrides);
         config = IngestConfig.from(Settings.of(settings));
         topics = Topics.create(config.streams().topicNames(), config.streams().serdeConfig());

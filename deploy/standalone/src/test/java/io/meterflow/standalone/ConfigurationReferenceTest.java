@@ -67,6 +67,7 @@ class ConfigurationReferenceTest {
             Map.entry("validation.max.event.bytes", "262144"),
             Map.entry("replay.chunk.size", "1000"),
             Map.entry("replay.interval", "100ms"),
+            Map.entry("replay.max.thread.share", "50"),
             Map.entry("expiry.chunk.size", "10000"),
             Map.entry("expiry.interval", "5s"),
             Map.entry("sweep.interval", "1m"),

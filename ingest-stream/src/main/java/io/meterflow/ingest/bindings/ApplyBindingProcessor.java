@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -44,28 +45,49 @@ import org.apache.kafka.streams.state.Stores;
  *       that correct.</li>
  * </ul>
  * A job works in chunks of {@code replay.chunk.size} entries: the first chunk right away (most identifiers have
- * few events), the rest from a wall-clock punctuation every {@code replay.interval}, so live usage keeps flowing
- * between chunks however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which resumes them after a
+ * few events), the rest from a wall-clock punctuation every {@code replay.interval}, which stops early when the
+ * task's part of {@code replay.max.thread.share} of that interval is spent ({@link ReplayPacer}), so live usage on
+ * the same stream thread keeps flowing however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which resumes them after a
  * restart or rebalance.
  */
 public final class ApplyBindingProcessor implements Processor<String, BoundCustomer, String, OutgoingUsage> {
 
     public static final String BINDINGS_REPLICA = "bindings-replica";
     public static final String REPLAY_JOBS = "replay-jobs";
+    /** Entries one step of a punctuation handles before the time allowance is checked again. */
+    static final int SUB_STEP = 100;
 
     private final IngestConfig config;
     private final IngestMetrics metrics;
     private final PendingGauges gauges;
+    private final ReplayPacer pacer;
     private ProcessorContext<String, OutgoingUsage> context;
     private UsageLedger ledger;
     private KeyValueStore<String, BoundCustomer> replica;
     private KeyValueStore<String, ReplayJob> jobs;
     private String lastServed;
 
+    /** A processor with a pacer of its own (tests; the topology shares one pacer: {@link #supplier}). */
     public ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
+        this(config, metrics, gauges, pacer(config));
+    }
+
+    ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges, ReplayPacer pacer) {
         this.config = config;
         this.metrics = metrics;
         this.gauges = gauges;
+        this.pacer = pacer;
+    }
+
+    /** Processors for every task of a topology, sharing one {@link ReplayPacer}, so a thread's share is one. */
+    public static Supplier<ApplyBindingProcessor> supplier(IngestConfig config, IngestMetrics metrics,
+            PendingGauges gauges) {
+        ReplayPacer pacer = pacer(config);
+        return () -> new ApplyBindingProcessor(config, metrics, gauges, pacer);
+    }
+
+    private static ReplayPacer pacer(IngestConfig config) {
+        return new ReplayPacer(config.replayInterval(), config.replayMaxThreadShare(), System::nanoTime);
     }
 
     /** The replica of the bindings (read by {@code resolve} on every event) and the unfinished replay jobs. */
@@ -133,7 +155,10 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         }
     }
 
-    /** Continues unfinished jobs with one chunk's worth of entries in all, taking turns between identifiers. */
+    /**
+     * Continues unfinished jobs with at most one chunk's worth of entries in all, taking turns between identifiers,
+     * and for no longer than the {@link ReplayPacer} allows this task now.
+     */
     private void continueJobs(long now) {
         List<KeyValue<String, ReplayJob>> pending = new ArrayList<>();
         try (KeyValueIterator<String, ReplayJob> it = jobs.all()) {
@@ -152,20 +177,39 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
                 }
             }
         }
+        long allowance = pacer.allowance(context.taskId());
+        if (allowance == 0) {
+            gauges.publishReplayJobs(context.taskId(), pending.size());
+            return;
+        }
+        long startedAt = pacer.nanos();
         int budget = config.replayChunkSize();
         int remaining = pending.size();
-        for (int n = 0; n < pending.size() && budget > 0; n++) {
+        for (int n = 0; n < pending.size() && budget > 0 && pacer.nanos() - startedAt < allowance; n++) {
             KeyValue<String, ReplayJob> entry = pending.get((start + n) % pending.size());
-            int done = step(entry.key, entry.value, budget, now);
+            boolean finished = false;
+            // Steps of at most SUB_STEP entries, so that the time allowance is checked between them.
+            while (budget > 0) {
+                int limit = Math.min(budget, SUB_STEP);
+                int done = step(entry.key, entry.value, limit, now);
+                budget -= done;
+                if (done < limit) {
+                    finished = true;
+                    break;
+                }
+                if (pacer.nanos() - startedAt >= allowance) {
+                    break;
+                }
+            }
             lastServed = entry.key;
-            if (done < budget) {
+            if (finished) {
                 jobs.delete(entry.key);
                 remaining--;
             } else {
                 jobs.put(entry.key, entry.value);
             }
-            budget -= done;
         }
+        pacer.spent(context.taskId(), pacer.nanos() - startedAt);
         gauges.publishReplayJobs(context.taskId(), remaining);
     }
 

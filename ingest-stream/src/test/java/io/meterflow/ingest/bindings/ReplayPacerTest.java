@@ -1,0 +1,90 @@
+package io.meterflow.ingest.bindings;
+
+import static io.meterflow.ingest.MockTask.bound;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meterflow.ingest.MockTask;
+import io.meterflow.ingest.emit.OutgoingUsage;
+import io.meterflow.ingest.ledger.UsageLedger;
+import io.meterflow.ingest.route.IncomingUsage;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.Record;
+import org.junit.jupiter.api.Test;
+
+/** The share of a stream thread's time replays may take, and a replay punctuation keeping to it. */
+class ReplayPacerTest {
+
+    private static final long MS = 1_000_000L;
+    private static final TaskId TASK_0 = new TaskId(0, 0);
+    private static final TaskId TASK_1 = new TaskId(0, 1);
+
+    private final AtomicLong clock = new AtomicLong(1_000 * MS);
+    private final ReplayPacer pacer = new ReplayPacer(Duration.ofMillis(100), 50, clock::get);
+
+    @Test
+    void aTaskAloneMayUseTheSharePerWindowAndGetsItBackInTheNextWindow() {
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+        pacer.spent(TASK_0, 30 * MS);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(20 * MS);
+        pacer.spent(TASK_0, 25 * MS);
+        assertThat(pacer.allowance(TASK_0)).isZero();
+
+        clock.addAndGet(100 * MS);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void tasksWithReplaysOnOneThreadSplitTheShareAndATaskThatStoppedAskingNoLongerCounts() {
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+        assertThat(pacer.allowance(TASK_1)).isEqualTo(25 * MS);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(25 * MS);
+
+        // Task 1's replays ended: two windows later only task 0 asks, and has the whole share again.
+        clock.addAndGet(100 * MS);
+        pacer.allowance(TASK_0);
+        clock.addAndGet(150 * MS);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void anotherThreadHasAShareOfItsOwn() throws InterruptedException {
+        pacer.allowance(TASK_0);
+        pacer.spent(TASK_0, 50 * MS);
+        AtomicLong elsewhere = new AtomicLong();
+        Thread other = new Thread(() -> elsewhere.set(pacer.allowance(TASK_1)));
+        other.start();
+        other.join();
+
+        assertThat(pacer.allowance(TASK_0)).isZero();
+        assertThat(elsewhere.get()).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void aReplayPunctuationStopsWhenItsTimeIsSpentAndGoesOnInTheNextWindow() {
+        MockTask<OutgoingUsage> task = MockTask.create(Map.of("replay.chunk.size", "1000"));
+        // Every reading of the clock is 30 ms later: after the first step of 100 entries 60 ms have passed, more than
+        // the 50 ms the punctuation may spend, so it stops there instead of handling its whole chunk of 1000.
+        AtomicLong slowClock = new AtomicLong();
+        ReplayPacer slow = new ReplayPacer(Duration.ofMillis(100), 50, () -> slowClock.addAndGet(30 * MS));
+        ApplyBindingProcessor processor = new ApplyBindingProcessor(task.config, task.metrics, task.gauges, slow);
+        processor.init(task.context);
+        UsageLedger ledger = new UsageLedger(task.context, task.config.horizons());
+        for (int i = 0; i < 2_500; i++) {
+            IncomingUsage in = task.incoming(task.event(String.format("tx-%05d", i), "ops@acme.example")).value();
+            ledger.park(in.transactionId(), in.event(), in.eventBinary(), task.now(), task.now());
+        }
+
+        processor.process(new Record<>("ops@acme.example", bound("cust-a", false, false), task.now()));
+        assertThat(task.forwarded()).as("the first chunk runs at once, whole").hasSize(1_000);
+
+        task.punctuateEvery(task.config.replayInterval());
+        assertThat(task.forwarded()).as("one step of 100, then the allowance is spent").hasSize(100);
+
+        task.punctuateEvery(task.config.replayInterval());
+        assertThat(task.forwarded()).as("a new window (the clock moved on): one more step").hasSize(100);
+        assertThat(task.store(ApplyBindingProcessor.REPLAY_JOBS).get("ops@acme.example")).isNotNull();
+    }
+}
