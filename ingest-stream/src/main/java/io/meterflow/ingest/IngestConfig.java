@@ -229,8 +229,8 @@ public record IngestConfig(
     /** The same settings for a usage-events topic with {@code partitions} partitions. */
     public IngestConfig withUsagePartitions(int partitions) {
         return new IngestConfig(streams, pendingHorizon, dedupHorizon, attributionHorizon, maxEventAge, maxFutureSkew,
-                maxEventBytes, replayChunkSize, replayInterval, replayMaxThreadShare, expiryChunkSize, expiryInterval, sweepInterval,
-                sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize,
+                maxEventBytes, replayChunkSize, replayInterval, replayMaxThreadShare, expiryChunkSize, expiryInterval,
+                sweepInterval, sweepCycle, sweepMaxChunkSize, aggregationEnabled, backfillInterval, backfillChunkSize,
                 aggregationRetention, aggregationPublishInterval, partitions);
     }
 

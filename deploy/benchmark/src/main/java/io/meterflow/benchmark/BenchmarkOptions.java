@@ -167,8 +167,8 @@ public record BenchmarkOptions(
         if (heapCheckAggregates > 0 && heapCheck > 0) {
             throw new IllegalArgumentException("--heap-check and --heap-check-aggregates are separate runs: give one");
         }
-        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked, replayLiveRate,
-                heapCheck,
+        return new BenchmarkOptions(events, partitions, bootstrap, out, rounds, latency, latencyRate, parked,
+                replayLiveRate, heapCheck,
                 warmup, customers, http, httpOnly, aggregationMetrics, heapCheckAggregates, heapCheckDays,
                 meterflowSettings, ("./benchmark " + String.join(" ", args)).trim());
     }

@@ -23,7 +23,8 @@ class BenchmarkOptionsTest {
         assertThat(BenchmarkOptions.parse().replayLiveRate()).isEqualTo(1_000);
         assertThat(BenchmarkOptions.parse().effective()).contains("--replay-live-rate 1000");
         assertThat(BenchmarkOptions.parse("--replay-live-rate", "0").replayLiveRate()).isZero();
-        assertThat(BenchmarkOptions.parse("--replay-live-rate", "5000").effective()).contains("--replay-live-rate 5000");
+        assertThat(BenchmarkOptions.parse("--replay-live-rate", "5000").effective())
+                .contains("--replay-live-rate 5000");
     }
 
     @Test

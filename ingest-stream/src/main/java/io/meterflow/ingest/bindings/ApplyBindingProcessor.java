@@ -47,8 +47,8 @@ import org.apache.kafka.streams.state.Stores;
  * A job works in chunks of {@code replay.chunk.size} entries: the first chunk right away (most identifiers have
  * few events), the rest from a wall-clock punctuation every {@code replay.interval}, which stops early when the
  * task's part of {@code replay.max.thread.share} of that interval is spent ({@link ReplayPacer}), so live usage on
- * the same stream thread keeps flowing however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which resumes them after a
- * restart or rebalance.
+ * the same stream thread keeps flowing however many events wait. Unfinished jobs live in {@value #REPLAY_JOBS}, which
+ * resumes them after a restart or rebalance.
  */
 public final class ApplyBindingProcessor implements Processor<String, BoundCustomer, String, OutgoingUsage> {
 
