@@ -86,9 +86,8 @@ final class ReplayScenario {
                         firstAt = now;
                     }
                     lastAt = now;
-                } else if (usage.getTransactionId().startsWith(livePrefix)) {
-                    liveLatencies.add(wallNow - usage.getIngestedAt().toEpochMilli());
-                    liveToResolved.add(usage.getResolvedAt().toEpochMilli() - usage.getIngestedAt().toEpochMilli());
+                } else {
+                    recordLive(usage, livePrefix, wallNow, liveLatencies, liveToResolved);
                 }
             }
             context.progress("replayed", replayed, parked, attachAt);
@@ -101,12 +100,8 @@ final class ReplayScenario {
             while (liveLatencies.size() < live.sent() && System.nanoTime() < drainUntil) {
                 long wallNow = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> record : reader.poll(Duration.ofMillis(20))) {
-                    ResolvedUsage usage = deserializer.deserialize(record.topic(), record.value());
-                    if (usage.getTransactionId().startsWith(livePrefix)) {
-                        liveLatencies.add(wallNow - usage.getIngestedAt().toEpochMilli());
-                        liveToResolved.add(usage.getResolvedAt().toEpochMilli()
-                                - usage.getIngestedAt().toEpochMilli());
-                    }
+                    recordLive(deserializer.deserialize(record.topic(), record.value()), livePrefix, wallNow,
+                            liveLatencies, liveToResolved);
                 }
             }
         }
@@ -128,6 +123,15 @@ final class ReplayScenario {
                     liveResult.latency().max(), liveResult.toResolvedAt().p50(), liveResult.toResolvedAt().p99());
         }
         return result;
+    }
+
+    /** Takes the latencies of {@code usage} if it is one of the live events (its ID starts with {@code prefix}). */
+    private static void recordLive(ResolvedUsage usage, String prefix, long wallNow, List<Long> toConsumer,
+            List<Long> toResolved) {
+        if (usage.getTransactionId().startsWith(prefix)) {
+            toConsumer.add(wallNow - usage.getIngestedAt().toEpochMilli());
+            toResolved.add(usage.getResolvedAt().toEpochMilli() - usage.getIngestedAt().toEpochMilli());
+        }
     }
 
     /**
