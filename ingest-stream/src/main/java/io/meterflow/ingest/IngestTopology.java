@@ -7,6 +7,7 @@ import io.meterflow.ingest.aggregate.ByCustomer;
 import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
 import io.meterflow.ingest.bindings.AllPartitions;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
+import io.meterflow.ingest.bindings.ReplayPacer;
 import io.meterflow.ingest.bindings.BindingsFanoutProcessor;
 import io.meterflow.ingest.emit.OutgoingUsage;
 import io.meterflow.ingest.emit.UsageCodec;
@@ -128,6 +129,8 @@ public final class IngestTopology {
     public static Topology build(IngestConfig config, Topics topics, MeterRegistry meterRegistry) {
         IngestMetrics metrics = new IngestMetrics(meterRegistry);
         PendingGauges gauges = new PendingGauges(meterRegistry);
+        // One per topology: a stream thread's replay share is one, whichever of its tasks replays.
+        ReplayPacer pacer = ReplayPacer.of(config);
         // Strict strings: two producers' different bytes must never read as the same transaction ID or alias.
         SpecificAvroDeserializer<UsageEvent> events = SpecificAvroDeserializer.strict(UsageEvent.class);
         events.configure(topics.serdeConfig(), false);
@@ -163,7 +166,7 @@ public final class IngestTopology {
         Serde<OutgoingUsage> resolvedValues = UsageCodec.resolvedSerde(topics.serdeConfig());
         KStream<String, Object> outcomes = routes.get(ROUTE_SPLIT + ROUTE_LOCAL)
                 .merge(rerouted, Named.as(USAGE_IN))
-                .process(() -> new ResolveProcessor(config, metrics, gauges), Named.as(RESOLVE), resolveStores);
+                .process(() -> new ResolveProcessor(config, metrics, gauges, pacer), Named.as(RESOLVE), resolveStores);
         outcomes.split(Named.as(RESOLVE_SPLIT))
                 .branch((key, value) -> value instanceof OutgoingUsage,
                         Branched.withConsumer(s -> s.to(topics.names().usageResolved(),
@@ -185,7 +188,7 @@ public final class IngestTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(topics.valueSerde(BoundCustomer.class))
                         .withStreamPartitioner(new AllPartitions<>())
                         .withNumberOfPartitions(partitions))
-                .process(ApplyBindingProcessor.supplier(config, metrics, gauges)::get, Named.as(APPLY_BINDING),
+                .process(() -> new ApplyBindingProcessor(config, metrics, gauges, pacer), Named.as(APPLY_BINDING),
                         applyBindingStores)
                 .to(topics.names().usageResolved(), Produced.with(topics.usageResolved().keySerde(),
                         resolvedValues).withName(REPLAY_SINK));

@@ -15,10 +15,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -66,28 +66,19 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
     private KeyValueStore<String, BoundCustomer> replica;
     private KeyValueStore<String, ReplayJob> jobs;
     private String lastServed;
+    private Cancellable replaySchedule;
 
-    /** A processor with a pacer of its own (tests; the topology shares one pacer: {@link #supplier}). */
+    /** A processor with a pacer of its own (tests; the topology's tasks share one). */
     public ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
-        this(config, metrics, gauges, pacer(config));
+        this(config, metrics, gauges, ReplayPacer.of(config));
     }
 
-    ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges, ReplayPacer pacer) {
+    /** A processor whose replays {@code pacer} paces (one per topology, shared with {@code resolve}). */
+    public ApplyBindingProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges, ReplayPacer pacer) {
         this.config = config;
         this.metrics = metrics;
         this.gauges = gauges;
         this.pacer = pacer;
-    }
-
-    /** Processors for every task of a topology, sharing one {@link ReplayPacer}, so a thread's share is one. */
-    public static Supplier<ApplyBindingProcessor> supplier(IngestConfig config, IngestMetrics metrics,
-            PendingGauges gauges) {
-        ReplayPacer pacer = pacer(config);
-        return () -> new ApplyBindingProcessor(config, metrics, gauges, pacer);
-    }
-
-    private static ReplayPacer pacer(IngestConfig config) {
-        return new ReplayPacer(config.replayInterval(), config.replayMaxThreadShare(), System::nanoTime);
     }
 
     /** The replica of the bindings (read by {@code resolve} on every event) and the unfinished replay jobs. */
@@ -114,7 +105,11 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         this.ledger = new UsageLedger(context, config.horizons());
         this.replica = context.getStateStore(BINDINGS_REPLICA);
         this.jobs = context.getStateStore(REPLAY_JOBS);
-        context.schedule(config.replayInterval(), PunctuationType.WALL_CLOCK_TIME, this::continueJobs);
+        try (KeyValueIterator<String, ReplayJob> it = jobs.all()) {
+            if (it.hasNext()) {
+                scheduleJobs(); // jobs restored from the changelog go on
+            }
+        }
     }
 
     @Override
@@ -152,6 +147,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
             }
         } else {
             jobs.put(identifier, job);
+            scheduleJobs();
         }
     }
 
@@ -166,6 +162,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         }
         if (pending.isEmpty()) {
             gauges.publishReplayJobs(context.taskId(), 0);
+            unscheduleJobs();
             return;
         }
         int start = 0;
@@ -211,6 +208,28 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
         }
         pacer.spent(context.taskId(), pacer.nanos() - startedAt);
         gauges.publishReplayJobs(context.taskId(), remaining);
+        if (remaining == 0) {
+            unscheduleJobs();
+        }
+    }
+
+    /**
+     * The replay punctuation runs only while the task has unfinished jobs. Kafka Streams halves the records it
+     * processes per task between punctuations after every loop in which one ran, so an idle punctuation every
+     * {@code replay.interval} in every task would hold live usage to a few records per loop at all times.
+     */
+    private void scheduleJobs() {
+        if (replaySchedule == null) {
+            replaySchedule = context.schedule(config.replayInterval(), PunctuationType.WALL_CLOCK_TIME,
+                    this::continueJobs);
+        }
+    }
+
+    private void unscheduleJobs() {
+        if (replaySchedule != null) {
+            replaySchedule.cancel();
+            replaySchedule = null;
+        }
     }
 
     /**
@@ -250,6 +269,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
 
     @Override
     public void close() {
+        unscheduleJobs();
         if (context != null) {
             gauges.remove(context.taskId());
         }

@@ -1,5 +1,6 @@
 package io.meterflow.ingest.bindings;
 
+import io.meterflow.ingest.IngestConfig;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,16 +8,29 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.streams.processor.TaskId;
 
 /**
- * How much time replays and moves may take on a stream thread: at most a share of each window of wall-clock time
- * ({@code replay.interval}), split evenly between the thread's tasks that have replay work, so that live usage on the
- * same thread keeps flowing. Without it a large replay takes the whole thread: Kafka Streams halves the records it
- * processes per task between punctuations whenever a punctuation ran, down to one, so with a replay step due on every
- * loop, live usage waited until the replay was over (measured: the median live event 5–12 s late during a
- * 100,000–300,000-event replay).
+ * How much time replays and moves may take on a stream thread, from what {@code resolve} reports of the live usage it
+ * reads on that thread ({@link #liveLag}):
+ * <ul>
+ *   <li>no live usage read in the last two windows ({@code replay.interval}): as much as a replay step takes (its
+ *       chunk), since nothing waits;</li>
+ *   <li>live usage read on time: at most a share of each window, split evenly between the thread's tasks that have
+ *       replay work, so that live usage keeps flowing;</li>
+ *   <li>live usage read late (more than two windows after it was produced): a fifth of that, so that live usage
+ *       catches up first (a backlog of live usage goes before a replay of older usage).</li>
+ * </ul>
+ * Without it a large replay takes the whole thread: Kafka Streams halves the records it processes per task between
+ * punctuations whenever a punctuation ran, down to one, so with a replay step due on every loop, live usage waited
+ * until the replay was over (measured: the median live event 5–12 s late during a 100,000–300,000-event replay).
  *
  * <p>One pacer serves every task of the topology; each thread's account is touched by that thread only.
  */
-final class ReplayPacer {
+public final class ReplayPacer {
+
+    /** While live usage is read this late, in windows, replays get a fifth of their share. */
+    private static final int LATE_WINDOWS = 2;
+    /** Live usage read within this many windows is live usage the thread is serving now. */
+    private static final int LIVE_RECENT_WINDOWS = 2;
+    private static final int LATE_DIVISOR = 5;
 
     private final long windowNanos;
     private final long threadBudgetNanos;
@@ -37,6 +51,25 @@ final class ReplayPacer {
         this.clock = clock;
     }
 
+    /** The pacer for every task of a topology with {@code config}'s replay interval and share. */
+    public static ReplayPacer of(IngestConfig config) {
+        return new ReplayPacer(config.replayInterval(), config.replayMaxThreadShare(), System::nanoTime);
+    }
+
+    /**
+     * Reports, from {@code resolve}, how late the calling thread reads live usage: now minus the record's timestamp
+     * (when its producer sent it, unless the producer set another time).
+     */
+    public void liveLag(long lagMs) {
+        if (unlimited) {
+            return;
+        }
+        long now = clock.getAsLong();
+        Account account = accounts.computeIfAbsent(Thread.currentThread(), t -> new Account(now));
+        account.lagMs = lagMs;
+        account.lagAt = now;
+    }
+
     long nanos() {
         return clock.getAsLong();
     }
@@ -54,7 +87,13 @@ final class ReplayPacer {
         }
         account.askedAt.put(task, now);
         account.askedAt.values().removeIf(at -> now - at > 2 * windowNanos);
+        if (account.lagAt == Long.MIN_VALUE || now - account.lagAt > LIVE_RECENT_WINDOWS * windowNanos) {
+            return Long.MAX_VALUE; // no live usage on this thread: nothing waits for the replay
+        }
         long share = threadBudgetNanos / account.askedAt.size();
+        if (account.lagMs * 1_000_000L > LATE_WINDOWS * windowNanos) {
+            share /= LATE_DIVISOR;
+        }
         return Math.max(0, share - account.used.getOrDefault(task, 0L));
     }
 
@@ -71,6 +110,8 @@ final class ReplayPacer {
         long windowStart;
         final Map<TaskId, Long> used = new HashMap<>();
         final Map<TaskId, Long> askedAt = new HashMap<>();
+        long lagMs;
+        long lagAt = Long.MIN_VALUE;
 
         Account(long windowStart) {
             this.windowStart = windowStart;

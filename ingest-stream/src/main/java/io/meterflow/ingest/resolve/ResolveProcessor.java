@@ -2,6 +2,7 @@ package io.meterflow.ingest.resolve;
 
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.bindings.ApplyBindingProcessor;
+import io.meterflow.ingest.bindings.ReplayPacer;
 import io.meterflow.ingest.emit.RecordBudget;
 import io.meterflow.ingest.emit.StoredUsage;
 import io.meterflow.ingest.emit.UsageCodec;
@@ -52,12 +53,20 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
     private final int rejectedOriginalBytes;
     private final IngestMetrics metrics;
     private final PendingGauges gauges;
+    private final ReplayPacer pacer;
     private ProcessorContext<String, Object> context;
     private UsageLedger ledger;
     private KeyValueStore<String, BoundCustomer> bindings;
 
+    /** A processor with a replay pacer of its own (tests; the topology's tasks share one). */
     public ResolveProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges) {
+        this(config, metrics, gauges, ReplayPacer.of(config));
+    }
+
+    /** A processor that tells {@code pacer} how late it reads live usage, so that replays yield to it. */
+    public ResolveProcessor(IngestConfig config, IngestMetrics metrics, PendingGauges gauges, ReplayPacer pacer) {
         this.config = config;
+        this.pacer = pacer;
         this.validator = config.validator();
         this.rejectedOriginalBytes = RecordBudget.rejectedOriginalBytes(config.maxEventBytes());
         this.metrics = metrics;
@@ -78,6 +87,7 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
     public void process(Record<String, IncomingUsage> record) {
         IncomingUsage in = record.value();
         long now = context.currentSystemTimeMs();
+        pacer.liveLag(now - record.timestamp());
         if (in.refused() != null) {
             reject(in, in.refused(), record.timestamp(), now);
             return;

@@ -166,6 +166,30 @@ class ApplyBindingProcessorTest {
     }
 
     @Test
+    void theReplayPunctuationIsScheduledOnlyWhileAJobIsUnfinished() {
+        assertThat(replayPunctuations()).as("no job: no punctuation").isZero();
+        park(ALIAS, "tx-1", "tx-2", "tx-3");
+
+        bind(ALIAS, bound("cust-a", false, false));
+        assertThat(replayPunctuations()).isEqualTo(1);
+        replayStep();
+        assertThat(transactionIds(emitted())).containsExactly("tx-1", "tx-2", "tx-3");
+        assertThat(replayPunctuations()).as("the job is done").isZero();
+
+        // A processor started on a task whose stores hold an unfinished job (a restart) schedules it again.
+        park(ALIAS + ".2", "tx-4", "tx-5", "tx-6");
+        bind(ALIAS + ".2", bound("cust-b", false, false));
+        processor.close();
+        processor = started();
+        assertThat(replayPunctuations()).isEqualTo(1);
+    }
+
+    private long replayPunctuations() {
+        return task.context.scheduledPunctuators().stream()
+                .filter(p -> p.getInterval().equals(task.config.replayInterval()) && !p.cancelled()).count();
+    }
+
+    @Test
     void aStoredReplayJobIsResumedWhereItStoppedByTheTasksNextProcessor() {
         park(ALIAS, "tx-1", "tx-2", "tx-3", "tx-4", "tx-5");
         bind(ALIAS, bound("cust-a", false, false));

@@ -25,7 +25,19 @@ class ReplayPacerTest {
     private final ReplayPacer pacer = new ReplayPacer(Duration.ofMillis(100), 50, clock::get);
 
     @Test
+    void withoutLiveUsageOnTheThreadAReplayMayTakeAllOfIt() {
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(Long.MAX_VALUE);
+
+        pacer.liveLag(40);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+
+        clock.addAndGet(250 * MS); // no live usage read for more than two windows
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void aTaskAloneMayUseTheSharePerWindowAndGetsItBackInTheNextWindow() {
+        pacer.liveLag(40);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
         pacer.spent(TASK_0, 30 * MS);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(20 * MS);
@@ -33,11 +45,13 @@ class ReplayPacerTest {
         assertThat(pacer.allowance(TASK_0)).isZero();
 
         clock.addAndGet(100 * MS);
+        pacer.liveLag(40);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
     }
 
     @Test
     void tasksWithReplaysOnOneThreadSplitTheShareAndATaskThatStoppedAskingNoLongerCounts() {
+        pacer.liveLag(40);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
         assertThat(pacer.allowance(TASK_1)).isEqualTo(25 * MS);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(25 * MS);
@@ -46,15 +60,46 @@ class ReplayPacerTest {
         clock.addAndGet(100 * MS);
         pacer.allowance(TASK_0);
         clock.addAndGet(150 * MS);
+        pacer.liveLag(40);
         assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
     }
 
     @Test
+    void whileLiveUsageIsReadLateReplaysGetAFifthOfTheirShareAndAllOfItAgainOnceItIsOnTime() {
+        pacer.liveLag(40);
+        assertThat(pacer.allowance(TASK_0)).as("on time: the whole share").isEqualTo(50 * MS);
+
+        clock.addAndGet(100 * MS);
+        pacer.liveLag(450);
+        assertThat(pacer.allowance(TASK_0)).as("more than two windows late").isEqualTo(10 * MS);
+
+        clock.addAndGet(100 * MS);
+        pacer.liveLag(90);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(50 * MS);
+
+        // A late report that is old (no live usage since) no longer holds replays back.
+        pacer.liveLag(5_000);
+        clock.addAndGet(300 * MS);
+        assertThat(pacer.allowance(TASK_0)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void withTheWholeThreadGivenToReplaysNeitherTimeNorLagLimitsThem() {
+        ReplayPacer unlimited = new ReplayPacer(Duration.ofMillis(100), 100, clock::get);
+        unlimited.liveLag(10_000);
+        assertThat(unlimited.allowance(TASK_0)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void anotherThreadHasAShareOfItsOwn() throws InterruptedException {
+        pacer.liveLag(40);
         pacer.allowance(TASK_0);
         pacer.spent(TASK_0, 50 * MS);
         AtomicLong elsewhere = new AtomicLong();
-        Thread other = new Thread(() -> elsewhere.set(pacer.allowance(TASK_1)));
+        Thread other = new Thread(() -> {
+            pacer.liveLag(40);
+            elsewhere.set(pacer.allowance(TASK_1));
+        });
         other.start();
         other.join();
 
@@ -69,6 +114,7 @@ class ReplayPacerTest {
         // the 50 ms the punctuation may spend, so it stops there instead of handling its whole chunk of 1000.
         AtomicLong slowClock = new AtomicLong();
         ReplayPacer slow = new ReplayPacer(Duration.ofMillis(100), 50, () -> slowClock.addAndGet(30 * MS));
+        slow.liveLag(40); // live usage on time on this thread
         ApplyBindingProcessor processor = new ApplyBindingProcessor(task.config, task.metrics, task.gauges, slow);
         processor.init(task.context);
         UsageLedger ledger = new UsageLedger(task.context, task.config.horizons());
@@ -83,6 +129,7 @@ class ReplayPacerTest {
         task.punctuateEvery(task.config.replayInterval());
         assertThat(task.forwarded()).as("one step of 100, then the allowance is spent").hasSize(100);
 
+        slow.liveLag(40);
         task.punctuateEvery(task.config.replayInterval());
         assertThat(task.forwarded()).as("a new window (the clock moved on): one more step").hasSize(100);
         assertThat(task.store(ApplyBindingProcessor.REPLAY_JOBS).get("ops@acme.example")).isNotNull();
