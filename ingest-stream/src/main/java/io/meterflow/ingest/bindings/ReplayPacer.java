@@ -1,6 +1,7 @@
 package io.meterflow.ingest.bindings;
 
 import io.meterflow.ingest.IngestConfig;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +45,7 @@ public final class ReplayPacer {
      *                punctuation then handles its whole chunk however long it takes)
      * @param clock   nanoseconds, as {@link System#nanoTime}
      */
-    ReplayPacer(java.time.Duration window, int percent, LongSupplier clock) {
+    ReplayPacer(Duration window, int percent, LongSupplier clock) {
         this.windowNanos = window.toNanos();
         this.threadBudgetNanos = windowNanos * percent / 100;
         this.unlimited = percent >= 100;
