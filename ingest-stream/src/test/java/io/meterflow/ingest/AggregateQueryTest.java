@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.ingest.aggregate.HostedAggregates;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Group;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowValue;
@@ -16,8 +17,11 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +74,7 @@ class AggregateQueryTest {
 
     @Test
     void hourWindowsAreTheRowsAndHoursWithoutUsageAreZeroForUnique() {
-        List<WindowValue> hours = query.usage(A, users, null, null, WindowSize.HOUR, H5, H5.plus(Duration.ofHours(3)));
+        List<WindowValue> hours = query.usage(A, users, null, null, WindowSize.HOUR, H5, H5.plus(Duration.ofHours(3)), Bound.all());
         assertThat(values(hours)).containsExactly(BigDecimal.valueOf(2), BigDecimal.valueOf(3), BigDecimal.ZERO);
         assertThat(hours.get(1).start()).isEqualTo(H6);
         assertThat(hours.get(1).end()).isEqualTo(H6.plus(Duration.ofHours(1)));
@@ -79,9 +83,9 @@ class AggregateQueryTest {
 
     @Test
     void aDayOfUniqueIsTheUnionOfItsHoursDistinctValuesNotTheSumOfTheirCounts() {
-        List<WindowValue> days = query.usage(A, users, null, null, WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(2)));
+        List<WindowValue> days = query.usage(A, users, null, null, WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(2)), Bound.all());
         assertThat(values(days)).containsExactly(BigDecimal.valueOf(4), BigDecimal.ZERO);
-        List<WindowValue> period = query.usage(A, users, null, null, WindowSize.NONE, DAY, DAY.plus(Duration.ofDays(2)));
+        List<WindowValue> period = query.usage(A, users, null, null, WindowSize.NONE, DAY, DAY.plus(Duration.ofDays(2)), Bound.all());
         assertThat(period).hasSize(1);
         assertThat(period.get(0).value()).isEqualTo(BigDecimal.valueOf(4));
         assertThat(period.get(0).end()).isEqualTo(DAY.plus(Duration.ofDays(2)));
@@ -89,16 +93,16 @@ class AggregateQueryTest {
 
     @Test
     void maxOverADayIsTheLargestHourAndAWindowWithoutUsageIsNull() {
-        List<WindowValue> hours = query.usage(A, peak, null, null, WindowSize.HOUR, H5, H5.plus(Duration.ofHours(3)));
+        List<WindowValue> hours = query.usage(A, peak, null, null, WindowSize.HOUR, H5, H5.plus(Duration.ofHours(3)), Bound.all());
         assertThat(values(hours)).containsExactly(BigDecimal.valueOf(3), BigDecimal.valueOf(2), null);
-        assertThat(query.usage(A, peak, null, null, WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(1))).get(0).value())
+        assertThat(query.usage(A, peak, null, null, WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(1)), Bound.all()).get(0).value())
                 .isEqualTo(BigDecimal.valueOf(3));
     }
 
     @Test
     void groupedWindowsListEveryGroupWithUsageInThePeriodOrderedByValueAndFilterByValue() {
         List<WindowValue> hours = query.usage(A, users, List.of("region"), Map.of(), WindowSize.HOUR, H5,
-                H5.plus(Duration.ofHours(2)));
+                H5.plus(Duration.ofHours(2)), Bound.all());
         assertThat(hours).extracting(WindowValue::start, WindowValue::group, WindowValue::value).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(H5, new Group(List.of("region"), List.of("EU")), BigDecimal.valueOf(2)),
                 org.assertj.core.groups.Tuple.tuple(H5, new Group(List.of("region"), List.of("NA")), BigDecimal.ZERO),
@@ -106,16 +110,78 @@ class AggregateQueryTest {
                 org.assertj.core.groups.Tuple.tuple(H6, new Group(List.of("region"), List.of("NA")), BigDecimal.ONE));
 
         List<WindowValue> eu = query.usage(A, users, List.of("region"), Map.of("region", List.of("EU")),
-                WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(1)));
+                WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(1)), Bound.all());
         assertThat(eu).extracting(WindowValue::value).containsExactly(BigDecimal.valueOf(3));
     }
 
     @Test
     void windowsMustBeOnBoundariesAndTheGroupKeyOneOfTheMetrics() {
-        assertThatThrownBy(() -> query.usage(A, users, null, null, WindowSize.DAY, H5, H6))
+        assertThatThrownBy(() -> query.usage(A, users, null, null, WindowSize.DAY, H5, H6, Bound.all()))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> query.usage(A, users, List.of("user"), null, WindowSize.HOUR, H5, H6))
+        assertThatThrownBy(() -> query.usage(A, users, List.of("user"), null, WindowSize.HOUR, H5, H6, Bound.all()))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void uniqueOverManyHoursIsExactWhenItsValuesTakeSeveralPasses() {
+        String c = "c0a8e3b2-0000-4000-8000-00000000000c";
+        h.bindCustomer(c);
+        BillableMetric visitors = metric("visitors", AggregationType.UNIQUE, "visitor", List.of(List.of("site")))
+                .build();
+        a.define(visitors);
+        Map<Instant, Set<String>> byDay = new TreeMap<>();
+        Map<Instant, Set<String>> siteA = new TreeMap<>();
+        int n = 0;
+        for (int day = 0; day < 3; day++) {
+            for (int hour = 0; hour < 4; hour++) {
+                for (int i = 0; i < 15; i++) {
+                    String visitor = "visitor-" + (day * 17 + hour * 5 + i * 3) % 60; // hours and days overlap
+                    String site = i % 2 == 0 ? "a" : "b";
+                    Instant start = DAY.minus(Duration.ofDays(2 - day)); // before the harness's clock
+                    h.send(event("v" + n++, c, start.plus(Duration.ofHours(hour * 5)).plusSeconds(i),
+                            "visitor", visitor, "site", site));
+                    byDay.computeIfAbsent(start, d -> new HashSet<>()).add(visitor);
+                    if (site.equals("a")) {
+                        siteA.computeIfAbsent(start, d -> new HashSet<>()).add(visitor);
+                    }
+                }
+            }
+        }
+        Instant first = DAY.minus(Duration.ofDays(2));
+        Instant end = DAY.plus(Duration.ofDays(1));
+        Set<String> all = new HashSet<>();
+        byDay.values().forEach(all::addAll);
+        // about three values of "visitor-NN" fit a pass: the union is read in many passes, and starts over
+        HostedAggregates small = a.hosted(300);
+        for (HostedAggregates read : List.of(query, small)) {
+            assertThat(read.usage(c, visitors, null, null, WindowSize.NONE, first, end, Bound.all()).get(0).value())
+                    .isEqualTo(BigDecimal.valueOf(all.size()));
+            assertThat(values(read.usage(c, visitors, null, null, WindowSize.DAY, first, end, Bound.all())))
+                    .containsExactlyElementsOf(byDay.values().stream().map(v -> BigDecimal.valueOf(v.size())).toList());
+            assertThat(values(read.usage(c, visitors, List.of("site"), Map.of("site", List.of("a")), WindowSize.DAY,
+                    first, end, Bound.all())))
+                    .containsExactlyElementsOf(siteA.values().stream().map(v -> BigDecimal.valueOf(v.size())).toList());
+        }
+        assertThat(all).hasSizeGreaterThan(20);
+    }
+
+    @Test
+    void aBoundedGroupedReadAnswersTheRowsOfTheWholeAnswerThatItsBoundNames() {
+        List<WindowValue> whole = query.usage(A, users, List.of("region"), Map.of(), WindowSize.HOUR, H5,
+                H5.plus(Duration.ofHours(2)), Bound.all());
+        assertThat(whole).hasSize(4); // (H5, EU), (H5, NA), (H6, EU), (H6, NA)
+        assertThat(query.usage(A, users, List.of("region"), Map.of(), WindowSize.HOUR, H5, H5.plus(Duration.ofHours(2)),
+                Bound.firstGroups(1))).containsExactly(whole.get(0), whole.get(2));
+        for (int after = -1; after < whole.size(); after++) {
+            Bound bound = after < 0 ? Bound.rowsAfter(2, null, null)
+                    : Bound.rowsAfter(2, whole.get(after).start(), whole.get(after).group().values());
+            assertThat(query.usage(A, users, List.of("region"), Map.of(), WindowSize.HOUR, H5,
+                    H5.plus(Duration.ofHours(2)), bound)).as("after row " + after)
+                    .containsExactlyElementsOf(whole.subList(after + 1, Math.min(whole.size(), after + 3)));
+        }
+        // the total is one row per window whatever the bound
+        assertThat(query.usage(A, users, null, null, WindowSize.HOUR, H5, H5.plus(Duration.ofHours(3)),
+                Bound.rowsAfter(1, null, null))).hasSize(3);
     }
 
     @Test

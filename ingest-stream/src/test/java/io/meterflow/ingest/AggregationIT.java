@@ -6,6 +6,7 @@ import io.meterflow.ingest.aggregate.AggregationMetrics;
 import io.meterflow.ingest.aggregate.BackfillStatus;
 import io.meterflow.ingest.aggregate.LocalUsageAggregates;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize;
 import io.meterflow.kafka.junit.KafkaCluster;
 import io.meterflow.kafka.junit.KafkaClusterExtension;
@@ -64,9 +65,9 @@ class AggregationIT {
             IntegrationSupport.await("the usage aggregated", Duration.ofSeconds(60), () -> {
                 try {
                     return BigDecimal.valueOf(10).equals(query.usage(A, calls, null, Map.of(), WindowSize.NONE, from,
-                            to).get(0).value())
+                            to, Bound.all()).get(0).value())
                             && BigDecimal.valueOf(5).equals(query.usage(B, calls, null, Map.of(), WindowSize.NONE,
-                            from, to).get(0).value());
+                            from, to, Bound.all()).get(0).value());
                 } catch (UsageAggregatesQuery.NotHostedHere | InvalidStateStoreException notYet) {
                     return false;
                 }

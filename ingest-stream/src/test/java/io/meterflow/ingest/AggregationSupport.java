@@ -109,8 +109,13 @@ final class AggregationSupport {
     }
 
     HostedAggregates hosted() {
+        return hosted(HostedAggregates.UNION_PASS_BYTES);
+    }
+
+    /** @param unionPassBytes what one pass of a UNIQUE union may hold */
+    HostedAggregates hosted(long unionPassBytes) {
         return new HostedAggregates(rows(), h.driver.getKeyValueStore(AggregateLedger.VALUES),
-                h.driver.getKeyValueStore(AggregateLedger.PROGRESS));
+                h.driver.getKeyValueStore(AggregateLedger.PROGRESS), unionPassBytes);
     }
 
     /** Advances the wall clock by one publish interval: every row changed since the last publication is published. */

@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meterflow.ingest.aggregate.AggregateLedger;
 import io.meterflow.ingest.aggregate.AggregationMetrics;
 import io.meterflow.ingest.aggregate.BackfillStatus;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize;
 import io.meterflow.schemas.AggregationType;
 import io.meterflow.schemas.BillableMetric;
 import io.meterflow.schemas.JsonValue;
@@ -318,8 +320,7 @@ class AggregationTest {
 
         assertThat(a.version("sum")).isGreaterThan(before);
         assertThat(a.value(A, "sum", HOUR)).isEqualTo("110");
-        assertThat(a.hosted().usage(A, na, null, null,
-                io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize.HOUR, HOUR, HOUR.plusSeconds(3600))
+        assertThat(a.hosted().usage(A, na, null, null, WindowSize.HOUR, HOUR, HOUR.plusSeconds(3600), Bound.all())
                 .get(0).value()).isEqualByComparingTo("110");
         assertThat(count(a.rows().all())).isEqualTo(2);
         h.advance(Duration.ofMinutes(1)); // the sweep drops the old version's row

@@ -1,5 +1,6 @@
 package io.meterflow.ingest.aggregate;
 
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Group;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowSize;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.WindowValue;
@@ -12,13 +13,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -28,24 +29,43 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * Reads of one task's aggregation stores (one usage-resolved partition): the windows of {@link UsageAggregatesQuery}
  * derived from the hourly rows. HOUR windows are the rows; DAY and NONE combine them: COUNT and SUM add, MAX takes the
  * largest, LATEST the value of the hour with the latest event, UNIQUE counts the union of the hours' distinct values
- * (read from {@value AggregateLedger#VALUES}, where UNIQUE's entries are kept as long as the rows). Windows without
- * usage are 0 for COUNT, SUM and UNIQUE and null for MAX and LATEST. Groups are ordered by their values (null first,
- * then by UTF-8 bytes).
+ * (read from {@value AggregateLedger#VALUES}, where UNIQUE's entries are kept as long as the rows; an hour's count is
+ * its row's). Windows without usage are 0 for COUNT, SUM and UNIQUE and null for MAX and LATEST. Groups are ordered by
+ * their values (null first, then by UTF-8 bytes).
+ *
+ * <p>What a read holds does not grow with the customer's usage: a grouped read keeps only the groups its
+ * {@link Bound} lets the answer show ({@link GroupSelection}), and a UNIQUE union holds a bounded share of the values
+ * at a time. What grows is the time: every row of the period is read, and a union of many values is read in passes.
  */
 public final class HostedAggregates {
 
     private static final long HOUR_MS = 3_600_000L;
     private static final long DAY_MS = 24 * HOUR_MS;
+    /** Bytes of distinct values one pass of a UNIQUE union may hold (about 100,000 values of 40 characters). */
+    public static final long UNION_PASS_BYTES = 16L << 20;
+    /** Passes after which a UNIQUE union holds what it must: only values whose hashes are equal are left together. */
+    private static final int MAX_UNION_PASSES = 1 << 16;
+    /** A held value's cost beside its characters: the string, its array and its hash-set entry. */
+    private static final long HELD_VALUE_OVERHEAD = 80;
 
     private final ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates;
     private final ReadOnlyKeyValueStore<Bytes, byte[]> values;
     private final ReadOnlyKeyValueStore<String, MetricProgress> progress;
+    private final long unionPassBytes;
 
     public HostedAggregates(ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates,
             ReadOnlyKeyValueStore<Bytes, byte[]> values, ReadOnlyKeyValueStore<String, MetricProgress> progress) {
+        this(aggregates, values, progress, UNION_PASS_BYTES);
+    }
+
+    /** @param unionPassBytes what one pass of a UNIQUE union may hold (tests make it small) */
+    public HostedAggregates(ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates,
+            ReadOnlyKeyValueStore<Bytes, byte[]> values, ReadOnlyKeyValueStore<String, MetricProgress> progress,
+            long unionPassBytes) {
         this.aggregates = aggregates;
         this.values = values;
         this.progress = progress;
+        this.unionPassBytes = unionPassBytes;
     }
 
     /** One window's running combination. */
@@ -54,13 +74,17 @@ public final class HostedAggregates {
         BigDecimal max;
         long latestTime = Long.MIN_VALUE;
         BigDecimal latest;
-        final Set<String> distinct = new HashSet<>();
         long events;
+        /** UNIQUE: the sum of its rows' distinct counts, which is the window's count when it has one row. */
+        long distinct;
+        int rows;
+        /** UNIQUE: the hours with a row, counted from the window's start. */
+        BitSet hours;
     }
 
     /** See {@link UsageAggregatesQuery#usage}. */
     public List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
-            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end) {
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end, Bound bound) {
         long from = start.toEpochMilli();
         long to = end.toEpochMilli();
         long step = size == WindowSize.DAY ? DAY_MS : HOUR_MS;
@@ -93,11 +117,12 @@ public final class HostedAggregates {
                 windows.add(w);
             }
         }
-        // group values (empty list for the total) → window start → combination
-        TreeMap<List<String>, Map<Long, Window>> byGroup = new TreeMap<>(HostedAggregates::compareGroups);
+        long windowLength = size == WindowSize.NONE ? to - from : step;
+        GroupSelection<Window> selection = new GroupSelection<>(slice == 0 ? Bound.all() : bound, from,
+                windowLength, Window::new);
         MetricProgress setUp = progress.get(metric.getId());
+        long version = setUp == null ? 0 : setUp.getSetUpAt();
         if (to > from && setUp != null) {
-            long version = setUp.getSetUpAt();
             try (KeyValueIterator<Bytes, AggregateState> it = aggregates.range(
                     AggregateKeys.hourFirst(customerId, metric.getId(), version, from),
                     AggregateKeys.hourLast(customerId, metric.getId(), version, to - HOUR_MS))) {
@@ -109,29 +134,32 @@ public final class HostedAggregates {
                         continue;
                     }
                     long window = size == WindowSize.NONE ? from : row.hour() - Math.floorMod(row.hour() - from, step);
-                    Window w = byGroup.computeIfAbsent(row.groupValues(), g -> new HashMap<>())
-                            .computeIfAbsent(window, x -> new Window());
-                    combine(w, type, kv.key, kv.value);
+                    Window w = selection.at(row.groupValues(), window);
+                    if (w != null) {
+                        combine(w, type, (row.hour() - window) / HOUR_MS, kv.value);
+                    }
                 }
             }
         }
         if (slice == 0) {
-            byGroup.putIfAbsent(List.of(), new HashMap<>());
+            selection.include(List.of());
         }
         List<WindowValue> answer = new ArrayList<>();
-        long windowLength = size == WindowSize.NONE ? to - from : step;
-        for (long window : windows) {
-            for (Map.Entry<List<String>, Map<Long, Window>> group : byGroup.entrySet()) {
-                Group g = slice == 0 ? null : new Group(keys, group.getKey());
-                answer.add(new WindowValue(Instant.ofEpochMilli(window), Instant.ofEpochMilli(window + windowLength),
-                        g, value(type, group.getValue().get(window))));
-            }
+        for (GroupSelection.Row<Window> row : selection.rows(windows)) {
+            Window w = row.combined();
+            BigDecimal value = type == AggregationType.UNIQUE && w != null && w.rows > 1
+                    ? BigDecimal.valueOf(union(customerId, metric.getId(), version, slice, row.group(), row.start(), w))
+                    : value(type, w);
+            answer.add(new WindowValue(Instant.ofEpochMilli(row.start()),
+                    Instant.ofEpochMilli(row.start() + windowLength), slice == 0 ? null : new Group(keys, row.group()),
+                    value));
         }
         return answer;
     }
 
-    private void combine(Window w, AggregationType type, Bytes row, AggregateState state) {
+    private static void combine(Window w, AggregationType type, long hour, AggregateState state) {
         w.events += state.getEventCount();
+        w.rows++;
         String v = state.getValue();
         switch (type) {
             case COUNT, SUM -> w.sum = w.sum.add(v == null ? BigDecimal.ZERO : new BigDecimal(v));
@@ -147,12 +175,11 @@ public final class HostedAggregates {
                 }
             }
             case UNIQUE -> {
-                try (KeyValueIterator<Bytes, byte[]> it =
-                             values.range(AggregateKeys.valuesFirst(row), AggregateKeys.valuesLast(row))) {
-                    while (it.hasNext()) {
-                        w.distinct.add(AggregateKeys.valueText(row, it.next().key));
-                    }
+                w.distinct += v == null ? 0 : Long.parseLong(v);
+                if (w.hours == null) {
+                    w.hours = new BitSet();
                 }
+                w.hours.set(Math.toIntExact(hour));
             }
         }
     }
@@ -165,8 +192,73 @@ public final class HostedAggregates {
             case COUNT, SUM -> w.sum;
             case MAX -> w.max;
             case LATEST -> w.latest;
-            case UNIQUE -> BigDecimal.valueOf(w.distinct.size());
+            case UNIQUE -> BigDecimal.valueOf(w.distinct);
         };
+    }
+
+    /**
+     * UNIQUE over a window of several hours: the size of the union of its hours' distinct values, counted in passes
+     * that each hold at most {@code unionPassBytes} of values ({@value #UNION_PASS_BYTES} by default). A pass counts the
+     * values whose hash (seeded per read, so that no set of values can be chosen to crowd one pass) falls in its share;
+     * when a pass would hold more, the count starts again with twice the passes. The answer stays exact; a window of
+     * many distinct values costs a read of its hours' values per pass instead of memory.
+     */
+    private long union(String customerId, String metricId, long version, int slice, List<String> group, long start,
+            Window w) {
+        long seed = ThreadLocalRandom.current().nextLong();
+        for (int passes = 1; ; passes *= 2) {
+            long distinct = union(customerId, metricId, version, slice, group, start, w, passes, seed);
+            if (distinct >= 0) {
+                return distinct;
+            }
+        }
+    }
+
+    /** The union counted in {@code passes} passes, or −1 when a pass would hold too much. */
+    private long union(String customerId, String metricId, long version, int slice, List<String> group, long start,
+            Window w, int passes, long seed) {
+        long distinct = 0;
+        for (int pass = 0; pass < passes; pass++) {
+            Set<String> seen = new HashSet<>();
+            long held = 0;
+            for (int hour = w.hours.nextSetBit(0); hour >= 0; hour = w.hours.nextSetBit(hour + 1)) {
+                Bytes row = AggregateKeys.row(customerId, metricId, version, start + hour * HOUR_MS, slice, group);
+                int prefix = row.get().length;
+                try (KeyValueIterator<Bytes, byte[]> it =
+                             values.range(AggregateKeys.valuesFirst(row), AggregateKeys.valuesLast(row))) {
+                    while (it.hasNext()) {
+                        byte[] entry = it.next().key.get();
+                        if (passes > 1 && Math.floorMod(hash(entry, prefix, seed), passes) != pass) {
+                            continue;
+                        }
+                        String value = new String(entry, prefix, entry.length - prefix, StandardCharsets.UTF_8);
+                        if (seen.add(value)) {
+                            held += HELD_VALUE_OVERHEAD + 2L * value.length();
+                            // A pass always holds one value, and values no hash can part (a full 64-bit collision)
+                            // are held together rather than split for ever.
+                            if (held > unionPassBytes && seen.size() > 1 && passes < MAX_UNION_PASSES) {
+                                return -1;
+                            }
+                        }
+                    }
+                }
+            }
+            distinct += seen.size();
+        }
+        return distinct;
+    }
+
+    /** FNV-1a over the value's bytes from a seeded basis, then mixed (MurmurHash3's finalizer). */
+    private static long hash(byte[] entry, int from, long seed) {
+        long h = seed ^ 0xcbf29ce484222325L;
+        for (int i = from; i < entry.length; i++) {
+            h = (h ^ (entry[i] & 0xFF)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ (h >>> 33);
     }
 
     private static boolean passes(List<String> keys, List<String> groupValues, Map<String, List<String>> filter) {

@@ -89,9 +89,9 @@ public final class LocalUsageAggregates implements UsageAggregatesQuery {
 
     @Override
     public List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
-            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end) {
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end, Bound bound) {
         try {
-            return hostedFor(customerId).usage(customerId, metric, groupKey, groupFilter, size, start, end);
+            return hostedFor(customerId).usage(customerId, metric, groupKey, groupFilter, size, start, end, bound);
         } catch (InvalidStateStoreException moved) {
             throw new NotHostedHere(customerId);
         }

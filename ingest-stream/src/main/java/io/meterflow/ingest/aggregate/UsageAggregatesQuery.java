@@ -44,6 +44,44 @@ public interface UsageAggregatesQuery {
     record Owner(boolean hostedHere, HostInfo host) {
     }
 
+    /**
+     * How much of a grouped read to answer, so that a read holds a bounded number of groups and windows however many
+     * distinct group values the period had. A group is a row of the answer in every window of the period once it had
+     * usage in any of them, so a read picks its groups first:
+     * <ul>
+     *   <li>{@link #firstGroups}: the first {@code limit} groups in group order, each in every window (what a
+     *       {@code /v1/usage} row lists);</li>
+     *   <li>{@link #rowsAfter}: the first {@code limit} rows of the answer's order (window, then group) that come
+     *       after the row {@code (afterStart, afterGroup)}, or from the first row (a {@code /v1/usage/groups} page).</li>
+     * </ul>
+     * The total of an ungrouped read is one row per window, and the bound does not apply to it.
+     */
+    record Bound(int limit, boolean rows, Instant afterStart, List<String> afterGroup) {
+
+        public Bound {
+            if (limit < 1) {
+                throw new IllegalArgumentException("a bound keeps at least one group, not " + limit);
+            }
+            if ((afterStart == null) != (afterGroup == null) || (afterStart != null && !rows)) {
+                throw new IllegalArgumentException("a cursor is a window start and group values of a rows bound");
+            }
+        }
+
+        /** Every group (for callers that hold no bound, such as an older instance asking over HTTP). */
+        public static Bound all() {
+            return new Bound(Integer.MAX_VALUE, false, null, null);
+        }
+
+        public static Bound firstGroups(int limit) {
+            return new Bound(limit, false, null, null);
+        }
+
+        /** @param afterStart the start of the window of the last row given (null: from the first row) */
+        public static Bound rowsAfter(int limit, Instant afterStart, List<String> afterGroup) {
+            return new Bound(limit, true, afterStart, afterGroup);
+        }
+    }
+
     /** Thrown by the reads when the customer's partition is not (or no longer) hosted here as active task. */
     final class NotHostedHere extends RuntimeException {
         public NotHostedHere(String customerId) {
@@ -63,10 +101,11 @@ public interface UsageAggregatesQuery {
      *                    had usage in the period, ordered by window, then by the group's values
      * @param groupFilter for a grouped read, the values to keep per key (a key absent or mapped to an empty list keeps
      *                    every value); ignored for the total
+     * @param bound       for a grouped read, which of its rows to answer; ignored for the total
      * @throws NotHostedHere when the customer's partition is not hosted here as active task
      */
     List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
-            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end);
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end, Bound bound);
 
     /**
      * Customers that have any aggregate in this instance's active partitions, in ascending order of ID, strictly after

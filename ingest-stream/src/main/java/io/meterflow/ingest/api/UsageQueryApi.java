@@ -11,6 +11,7 @@ import io.meterflow.http.Paging;
 import io.meterflow.http.PeerClient;
 import io.meterflow.ingest.IngestApp;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Group;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.NotHostedHere;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Owner;
@@ -161,8 +162,11 @@ public final class UsageQueryApi {
         }
     }
 
-    /** One read of a customer's usage: {@code groupKey} null for the ungrouped total. */
-    record Read(BillableMetric metric, List<String> groupKey, Map<String, List<String>> filter) {
+    /**
+     * One read of a customer's usage: {@code groupKey} null for the ungrouped total; {@code bound} the rows of a grouped
+     * read that the answer needs.
+     */
+    record Read(BillableMetric metric, List<String> groupKey, Map<String, List<String>> filter, Bound bound) {
     }
 
     private HttpResponse list(HttpRequest request) {
@@ -199,11 +203,13 @@ public final class UsageQueryApi {
                 from += count;
                 List<Read> reads = new ArrayList<>();
                 for (Selected metric : batch) {
-                    reads.add(new Read(metric.metric(), null, Map.of()));
+                    reads.add(new Read(metric.metric(), null, Map.of(), Bound.all()));
                     if (metric.groupByKey() != null) {
                         reads.add(new Read(metric.metric(), List.of(metric.groupByKey()),
                                 metric.groupByValues() == null ? Map.of()
-                                        : Map.of(metric.groupByKey(), metric.groupByValues())));
+                                        : Map.of(metric.groupByKey(), metric.groupByValues()),
+                                // a row lists at most MAX_GROUP_VALUES values; the events without one come first
+                                Bound.firstGroups(UsageQueryJson.MAX_GROUP_VALUES + 1)));
                     }
                 }
                 List<List<WindowValue>> answers = read(customer, reads, period);
@@ -407,8 +413,10 @@ public final class UsageQueryApi {
         int limit = Paging.limit(request.queryParam("limit"), DEFAULT_PAGE, compound ? MAX_COMPOUND_PAGE : MAX_PAGE);
         GroupsCursor cursor = GroupsCursor.read(Paging.after(request.queryParam("next_page")));
 
+        Bound bound = cursor == null ? Bound.rowsAfter(limit + 1, null, null)
+                : Bound.rowsAfter(limit + 1, cursor.start(), cursor.values());
         List<WindowValue> windows = new ArrayList<>(read(query.customerId(), List.of(new Read(metric, groupKey,
-                query.filters())), query.period()).get(0));
+                query.filters(), bound)), query.period()).get(0));
         windows.sort(Comparator.comparing(WindowValue::start).thenComparing(w -> values(w.group()),
                 UsageQueryApi::compareValues));
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -524,7 +532,7 @@ public final class UsageQueryApi {
         List<List<WindowValue>> answers = new ArrayList<>();
         for (Read read : reads) {
             answers.add(query.usage(customerId, read.metric(), read.groupKey(), read.filter(), period.size(),
-                    period.start(), period.end()));
+                    period.start(), period.end(), read.bound()));
         }
         return answers;
     }
@@ -564,7 +572,7 @@ public final class UsageQueryApi {
                 f.getValue().forEach(v -> values.add(v.asText()));
                 filter.put(f.getKey(), values);
             });
-            reads.add(new Read(metric, groupKey, filter));
+            reads.add(new Read(metric, groupKey, filter, bound(read.path("bound"))));
         }
         UsageAggregatesQuery query = aggregates.get();
         if (!query.owner(customerId).hostedHere()) {
@@ -600,6 +608,13 @@ public final class UsageQueryApi {
             item.put("billable_metric_id", read.metric().getId());
             item.put("group_key", read.groupKey());
             item.put("group_filters", read.filter());
+            Bound bound = read.bound();
+            Map<String, Object> limits = new LinkedHashMap<>();
+            limits.put("limit", bound.limit());
+            limits.put("rows", bound.rows());
+            limits.put("after_start", bound.afterStart() == null ? null : bound.afterStart().toString());
+            limits.put("after_group", bound.afterGroup());
+            item.put("bound", limits);
             items.add(item);
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -609,6 +624,27 @@ public final class UsageQueryApi {
         body.put("ending_before", period.end().toString());
         body.put("reads", items);
         return body;
+    }
+
+    /** A read's bound as {@link #internalRead} writes it; absent (an instance of an older version asks): every group. */
+    private static Bound bound(JsonNode bound) {
+        if (!bound.isObject()) {
+            return Bound.all();
+        }
+        try {
+            int limit = bound.path("limit").asInt();
+            if (!bound.path("rows").asBoolean()) {
+                return Bound.firstGroups(limit);
+            }
+            if (!bound.path("after_start").isTextual()) {
+                return Bound.rowsAfter(limit, null, null);
+            }
+            List<String> group = new ArrayList<>();
+            bound.path("after_group").forEach(v -> group.add(v.isNull() ? null : v.asText()));
+            return Bound.rowsAfter(limit, Instant.parse(bound.path("after_start").asText()), group);
+        } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+            throw HttpError.badRequest("bound: " + e.getMessage());
+        }
     }
 
     private static List<List<WindowValue>> fromInternal(JsonNode answer) {

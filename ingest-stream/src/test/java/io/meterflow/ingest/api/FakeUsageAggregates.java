@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.HostInfo;
 /**
  * The aggregates of some customers, as one instance would answer them: usage per hour set by the test, every other
  * window 0 (null for MAX and LATEST metrics: set a metric's "empty" value), summed into DAY and NONE windows.
- * Customers not hosted here have an owner set by the test (or none: a rebalance).
+ * Customers not hosted here have an owner set by the test (or none: a rebalance). Grouped reads answer every group,
+ * ignoring their bound (recorded in {@link #bounds}), as an instance of an older version does.
  */
 final class FakeUsageAggregates implements UsageAggregatesQuery {
 
@@ -33,6 +34,8 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
     /** Customers whose partition moved away after owner() said they were here. */
     final Set<String> movedAway = ConcurrentHashMap.newKeySet();
     final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The bound of each grouped read, in order. */
+    final List<Bound> bounds = java.util.Collections.synchronizedList(new ArrayList<>());
 
     FakeUsageAggregates host(String... customers) {
         hosted.addAll(List.of(customers));
@@ -58,7 +61,7 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
 
     @Override
     public List<WindowValue> usage(String customerId, BillableMetric metric, List<String> groupKey,
-            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end) {
+            Map<String, List<String>> groupFilter, WindowSize size, Instant start, Instant end, Bound bound) {
         if (!hosted.contains(customerId) || movedAway.contains(customerId)) {
             throw new NotHostedHere(customerId);
         }
@@ -77,6 +80,8 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
             }
             return answer;
         }
+        // Every group, whatever the bound: the API must page a superset (an older owner's answer) the same way.
+        bounds.add(bound);
         List<String> keys = metric.getGroupKeys().stream().filter(k -> new HashSet<>(k).equals(new HashSet<>(groupKey)))
                 .findFirst().orElseThrow();
         List<List<String>> groups = new ArrayList<>();

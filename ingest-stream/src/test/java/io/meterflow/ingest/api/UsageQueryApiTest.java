@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meterflow.http.HttpService;
 import io.meterflow.http.PeerClient;
 import io.meterflow.ingest.aggregate.UsageAggregatesQuery;
+import io.meterflow.ingest.aggregate.UsageAggregatesQuery.Bound;
 import io.meterflow.schemas.AggregationType;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -395,6 +396,22 @@ class UsageQueryApiTest {
             } while (cursor != null);
             assertThat(rows).as("limit " + limit).containsExactlyElementsOf(whole);
         }
+    }
+
+    @Test
+    void theOwnerIsAskedOnlyForTheGroupsAPageCanShowAndTheBoundCrossesToIt() {
+        a.usage("c-1", "m-tokens", "2026-11-01T01:00:00Z", "1", "EU")
+                .usage("c-1", "m-tokens", "2026-11-02T01:00:00Z", "2", "NA");
+        String body = groups("c-1", "\"group_key\":[\"region\"]");
+        JsonNode first = json(post(httpB, "/v1/usage/groups?limit=1", body));
+        json(post(httpB, "/v1/usage/groups?limit=1&next_page=" + first.path("next_page").asText(), body));
+        post(httpB, "/v1/usage", usage("DAY", DAY1, DAY3, "\"customer_ids\":[\"c-1\"],"
+                + "\"billable_metrics\":[{\"id\":\"m-tokens\",\"group_by\":{\"key\":\"region\"}}]"));
+        // c-1 is A's: B forwards every read, with the rows its page needs (one more, to know whether more follow)
+        assertThat(a.bounds).containsExactly(Bound.rowsAfter(2, null, null),
+                Bound.rowsAfter(2, java.time.Instant.parse(DAY1), List.of("EU")),
+                Bound.firstGroups(UsageQueryJson.MAX_GROUP_VALUES + 1));
+        assertThat(b.bounds).isEmpty();
     }
 
     // ---- forwarding -----------------------------------------------------------------------------------------------
