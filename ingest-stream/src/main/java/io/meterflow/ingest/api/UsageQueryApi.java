@@ -68,6 +68,11 @@ public final class UsageQueryApi {
 
     public static final int DEFAULT_PAGE = 100;
     public static final int MAX_PAGE = 1000;
+    /**
+     * Values (a row's value and each of its groups) after which a {@code /v1/usage} page ends early, with a cursor: a
+     * thousand rows of 200 groups each would be a response of tens of megabytes.
+     */
+    static final int MAX_PAGE_VALUES = 20_000;
     /** Metronome: with compound group keys "the default and max limit is 100". */
     public static final int MAX_COMPOUND_PAGE = 100;
 
@@ -184,6 +189,7 @@ public final class UsageQueryApi {
 
         List<Map<String, Object>> rows = new ArrayList<>();
         List<ListCursor> keys = new ArrayList<>();
+        long values = 0;
         java.util.Iterator<String> customers = query.customerIds() == null ? new AllCustomers(cursor, limit + 1)
                 : listed(query.customerIds(), cursor);
         while (rows.size() <= limit && customers.hasNext()) {
@@ -258,6 +264,10 @@ public final class UsageQueryApi {
                         }
                         rows.add(row);
                         keys.add(new ListCursor(customer, metric.id(), window.start()));
+                        values += 1 + (groupValues == null ? 0 : groupValues.size());
+                        if (values > MAX_PAGE_VALUES && rows.size() > 1) {
+                            limit = rows.size() - 1; // this row opens the next page
+                        }
                     }
                 }
             }

@@ -399,6 +399,30 @@ class UsageQueryApiTest {
     }
 
     @Test
+    void aPageOfManyGroupsEndsEarlyWithACursorAndTheNextPageGoesOn() {
+        for (int g = 0; g < 150; g++) {
+            a.usage("c-1", "m-tokens", "2026-11-01T01:00:00Z", "1", String.format("region-%03d", g));
+        }
+        String body = usage("HOUR", DAY1, "2026-11-08T00:00:00Z", "\"customer_ids\":[\"c-1\"],"
+                + "\"billable_metrics\":[{\"id\":\"m-tokens\",\"group_by\":{\"key\":\"region\"}}]");
+        List<JsonNode> rows = new ArrayList<>();
+        List<Integer> sizes = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = json(post(httpA, "/v1/usage?limit=1000" + (cursor == null ? "" : "&next_page=" + cursor),
+                    body));
+            page.path("data").forEach(rows::add);
+            sizes.add(page.path("data").size());
+            cursor = page.path("next_page").isNull() ? null : page.path("next_page").asText();
+        } while (cursor != null && sizes.size() < 10);
+        // a row is its value and 150 groups: 132 rows hold 19,932 values, a 133rd would pass 20,000
+        assertThat(sizes).containsExactly(132, 168 - 132);
+        assertThat(rows).extracting(r -> r.path("start_timestamp").asText()).doesNotHaveDuplicates().hasSize(168);
+        assertThat(rows.get(0).path("groups").size()).isEqualTo(150);
+        assertThat(rows.get(1).path("groups").path("region-007").decimalValue()).isEqualByComparingTo("1");
+    }
+
+    @Test
     void theOwnerIsAskedOnlyForTheGroupsAPageCanShowAndTheBoundCrossesToIt() {
         a.usage("c-1", "m-tokens", "2026-11-01T01:00:00Z", "1", "EU")
                 .usage("c-1", "m-tokens", "2026-11-02T01:00:00Z", "2", "NA");
