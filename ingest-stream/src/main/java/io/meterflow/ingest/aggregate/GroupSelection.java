@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 /**
  * The groups, and the windows of them, that a grouped read keeps while it scans a customer's rows, so that it holds a
  * bounded number however many distinct group values the period had: at most 2 × {@link Bound#limit} groups, and for a
- * page of rows about 2 × limit windows of them.
+ * page of rows fewer than 3 × limit windows of them.
  *
  * <p>A group is kept while it is among the {@code limit} smallest groups seen so far, or (a page after a cursor) among
  * the {@code limit} smallest after the cursor's group. Each of the two sets only ever gives up its largest member for
@@ -32,7 +32,6 @@ final class GroupSelection<W> {
     }
 
     private final Bound bound;
-    private final long firstWindow;
     private final long windowLength;
     private final Supplier<W> create;
     private final NavigableSet<List<String>> smallest = new TreeSet<>(HostedAggregates::compareGroups);
@@ -51,7 +50,6 @@ final class GroupSelection<W> {
      */
     GroupSelection(Bound bound, long firstWindow, long windowLength, Supplier<W> create) {
         this.bound = bound;
-        this.firstWindow = firstWindow;
         this.windowLength = windowLength;
         this.create = create;
         boolean cursor = bound.afterStart() != null;
