@@ -171,7 +171,7 @@ class AggregateQueryTest {
                 H5.plus(Duration.ofHours(2)), Bound.all());
         assertThat(whole).hasSize(4); // (H5, EU), (H5, NA), (H6, EU), (H6, NA)
         assertThat(query.usage(A, users, List.of("region"), Map.of(), WindowSize.HOUR, H5, H5.plus(Duration.ofHours(2)),
-                Bound.firstGroups(1))).containsExactly(whole.get(0), whole.get(2));
+                Bound.firstGroups(1, null, 0))).containsExactly(whole.get(0), whole.get(2));
         for (int after = -1; after < whole.size(); after++) {
             Bound bound = after < 0 ? Bound.rowsAfter(2, null, null)
                     : Bound.rowsAfter(2, whole.get(after).start(), whole.get(after).group().values());

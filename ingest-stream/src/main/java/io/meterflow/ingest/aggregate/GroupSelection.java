@@ -12,16 +12,17 @@ import java.util.function.Supplier;
 
 /**
  * The groups, and the windows of them, that a grouped read keeps while it scans a customer's rows, so that it holds a
- * bounded number however many distinct group values the period had: at most 2 × {@link Bound#limit} groups, and for a
- * page of rows fewer than 3 × limit windows of them.
+ * bounded number however many distinct group values the period had: at most 2 × {@link Bound#limit} groups; for a
+ * page of rows fewer than 3 × limit windows of them, and for a page of values at most values + limit.
  *
- * <p>A group is kept while it is among the {@code limit} smallest groups seen so far, or (a page after a cursor) among
- * the {@code limit} smallest after the cursor's group. Each of the two sets only ever gives up its largest member for
- * a smaller group, so its largest member never grows: a group turned away or dropped is turned away again whenever
- * another of its rows comes, and every group kept at the end had all its rows combined. That is all a page needs: in
- * the cursor's window its rows are the groups after the cursor's, and in every later window the smallest groups, each
- * later window holding at least as many rows as there are smallest groups, so that only the first
- * ⌈limit ÷ smallest groups⌉ later windows can reach the page.
+ * <p>A group is kept while it is among the {@code limit} smallest groups seen so far, or (a page of rows after a
+ * cursor) among the {@code limit} smallest after the cursor's group. Each of the two sets only ever gives up its
+ * largest member for a smaller group, so its largest member never grows: a group turned away or dropped is turned away
+ * again whenever another of its rows comes, and every group kept at the end had all its rows combined. That is all a
+ * page needs: in the cursor's window its rows are the groups after the cursor's, and in every later window the
+ * smallest groups. Each later window holds at least a row (or a value) per smallest group, so only the first
+ * ⌈limit ÷ smallest groups⌉ later windows can reach a page of rows, and ⌊values ÷ smallest groups⌋ + 1 a page of
+ * values; windows past that are dropped as groups are found.
  *
  * @param <W> what is combined per group and window
  */
@@ -53,7 +54,7 @@ final class GroupSelection<W> {
         this.windowLength = windowLength;
         this.create = create;
         boolean cursor = bound.afterStart() != null;
-        this.afterCursor = cursor ? new TreeSet<>(HostedAggregates::compareGroups) : null;
+        this.afterCursor = cursor && bound.rows() ? new TreeSet<>(HostedAggregates::compareGroups) : null;
         this.cursorWindow = cursor ? bound.afterStart().toEpochMilli() : Long.MIN_VALUE;
         this.laterWindows = cursor ? cursorWindow + windowLength : firstWindow;
     }
@@ -92,7 +93,7 @@ final class GroupSelection<W> {
     private boolean offer(NavigableSet<List<String>> set, List<String> group) {
         if (set.size() < bound.limit()) {
             set.add(group);
-            if (set == smallest && bound.rows()) {
+            if (set == smallest && (bound.rows() || bound.values() > 0)) {
                 narrow();
             }
             return true;
@@ -113,9 +114,13 @@ final class GroupSelection<W> {
         return true;
     }
 
-    /** Each window after the cursor's holds a row per smallest group: fewer of them can reach the page. */
+    /**
+     * Each window after the cursor's holds a row per smallest group (a page of rows), or a value per smallest group and
+     * the total (a page of values): fewer of them can reach the page.
+     */
     private void narrow() {
-        long windows = (bound.limit() + smallest.size() - 1) / smallest.size();
+        long windows = bound.rows() ? (bound.limit() + smallest.size() - 1) / smallest.size()
+                : bound.values() / smallest.size() + 1;
         if (windows >= horizon) {
             return;
         }
@@ -126,7 +131,7 @@ final class GroupSelection<W> {
 
     private boolean shown(List<String> group, long window) {
         if (!bound.rows()) {
-            return true;
+            return window > cursorWindow && reachable(window);
         }
         if (window < cursorWindow) {
             return false;
@@ -134,14 +139,18 @@ final class GroupSelection<W> {
         if (window == cursorWindow) {
             return afterCursor.contains(group);
         }
-        return smallest.contains(group) && (window - laterWindows) / windowLength < horizon;
+        return smallest.contains(group) && reachable(window);
+    }
+
+    private boolean reachable(long window) {
+        return (window - laterWindows) / windowLength < horizon;
     }
 
     /** The rows of the answer, in its order (window, then group), for the windows starting at {@code starts}. */
     List<Row<W>> rows(List<Long> starts) {
         List<Row<W>> rows = new ArrayList<>();
         for (long start : starts) {
-            if (bound.rows() && start < cursorWindow) {
+            if (bound.rows() ? start < cursorWindow : start <= cursorWindow || !reachable(start)) {
                 continue;
             }
             for (List<String> group : start == cursorWindow ? afterCursor : smallest) {

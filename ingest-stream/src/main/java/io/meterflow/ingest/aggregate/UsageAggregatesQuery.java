@@ -49,36 +49,44 @@ public interface UsageAggregatesQuery {
      * distinct group values the period had. A group is a row of the answer in every window of the period once it had
      * usage in any of them, so a read picks its groups first:
      * <ul>
-     *   <li>{@link #firstGroups}: the first {@code limit} groups in group order, each in every window (what a
-     *       {@code /v1/usage} row lists);</li>
+     *   <li>{@link #firstGroups}: the first {@code limit} groups in group order, in every window after
+     *       {@code afterStart} (null: from the first), and when {@code values} is above 0 only in as many windows as a
+     *       page of that many values can show: ⌊values ÷ groups⌋ + 1 (what {@code /v1/usage} rows list, a value per
+     *       group and the total);</li>
      *   <li>{@link #rowsAfter}: the first {@code limit} rows of the answer's order (window, then group) that come
      *       after the row {@code (afterStart, afterGroup)}, or from the first row (a {@code /v1/usage/groups} page).</li>
      * </ul>
      * The total of an ungrouped read is one row per window, and the bound does not apply to it.
      */
-    record Bound(int limit, boolean rows, Instant afterStart, List<String> afterGroup) {
+    record Bound(int limit, boolean rows, Instant afterStart, List<String> afterGroup, int values) {
 
         public Bound {
-            if (limit < 1) {
-                throw new IllegalArgumentException("a bound keeps at least one group, not " + limit);
+            if (limit < 1 || values < 0) {
+                throw new IllegalArgumentException("a bound keeps at least one group, not " + limit
+                        + ", and a page of no fewer than 0 values, not " + values);
             }
-            if ((afterStart == null) != (afterGroup == null) || (afterStart != null && !rows)) {
-                throw new IllegalArgumentException("a cursor is a window start and group values of a rows bound");
+            if (rows ? (afterStart == null) != (afterGroup == null) || values != 0 : afterGroup != null) {
+                throw new IllegalArgumentException("a cursor of rows is a window start and group values; a cursor"
+                        + " of groups a window start");
             }
         }
 
-        /** Every group (for callers that hold no bound, such as an older instance asking over HTTP). */
+        /** Every group in every window (for callers that hold no bound, such as an older instance asking). */
         public static Bound all() {
-            return new Bound(Integer.MAX_VALUE, false, null, null);
+            return new Bound(Integer.MAX_VALUE, false, null, null, 0);
         }
 
-        public static Bound firstGroups(int limit) {
-            return new Bound(limit, false, null, null);
+        /**
+         * @param afterStart the start of the last window given (null: from the first)
+         * @param values     the values a page may still hold (0: every window)
+         */
+        public static Bound firstGroups(int limit, Instant afterStart, int values) {
+            return new Bound(limit, false, afterStart, null, values);
         }
 
         /** @param afterStart the start of the window of the last row given (null: from the first row) */
         public static Bound rowsAfter(int limit, Instant afterStart, List<String> afterGroup) {
-            return new Bound(limit, true, afterStart, afterGroup);
+            return new Bound(limit, true, afterStart, afterGroup, 0);
         }
     }
 

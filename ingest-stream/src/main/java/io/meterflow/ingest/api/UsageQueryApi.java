@@ -211,11 +211,14 @@ public final class UsageQueryApi {
                 for (Selected metric : batch) {
                     reads.add(new Read(metric.metric(), null, Map.of(), Bound.all()));
                     if (metric.groupByKey() != null) {
+                        // A row lists at most MAX_GROUP_VALUES values (the events without one are a group too), in
+                        // the windows after the cursor's, as many as a page of MAX_PAGE_VALUES values can show.
+                        Instant after = cursor != null && customer.equals(cursor.customer())
+                                && metric.id().equals(cursor.metric()) ? cursor.start() : null;
                         reads.add(new Read(metric.metric(), List.of(metric.groupByKey()),
                                 metric.groupByValues() == null ? Map.of()
                                         : Map.of(metric.groupByKey(), metric.groupByValues()),
-                                // a row lists at most MAX_GROUP_VALUES values; the events without one come first
-                                Bound.firstGroups(UsageQueryJson.MAX_GROUP_VALUES + 1)));
+                                Bound.firstGroups(UsageQueryJson.MAX_GROUP_VALUES + 1, after, MAX_PAGE_VALUES)));
                     }
                 }
                 List<List<WindowValue>> answers = read(customer, reads, period);
@@ -624,6 +627,7 @@ public final class UsageQueryApi {
             limits.put("rows", bound.rows());
             limits.put("after_start", bound.afterStart() == null ? null : bound.afterStart().toString());
             limits.put("after_group", bound.afterGroup());
+            limits.put("values", bound.values());
             item.put("bound", limits);
             items.add(item);
         }
@@ -643,15 +647,17 @@ public final class UsageQueryApi {
         }
         try {
             int limit = bound.path("limit").asInt();
+            Instant after = bound.path("after_start").isTextual() ? Instant.parse(bound.path("after_start").asText())
+                    : null;
             if (!bound.path("rows").asBoolean()) {
-                return Bound.firstGroups(limit);
+                return Bound.firstGroups(limit, after, bound.path("values").asInt());
             }
-            if (!bound.path("after_start").isTextual()) {
+            if (after == null) {
                 return Bound.rowsAfter(limit, null, null);
             }
             List<String> group = new ArrayList<>();
             bound.path("after_group").forEach(v -> group.add(v.isNull() ? null : v.asText()));
-            return Bound.rowsAfter(limit, Instant.parse(bound.path("after_start").asText()), group);
+            return Bound.rowsAfter(limit, after, group);
         } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
             throw HttpError.badRequest("bound: " + e.getMessage());
         }

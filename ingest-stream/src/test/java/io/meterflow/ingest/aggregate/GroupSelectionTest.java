@@ -75,9 +75,9 @@ class GroupSelectionTest {
     }
 
     @Test
-    void theFirstGroupsAreEveryWindowOfTheSmallestGroupsWithAllTheirRows() {
+    void theFirstGroupsAreTheWindowsAfterTheCursorThatAPageOfValuesCanShowWithAllTheirRows() {
         Random random = new Random(7);
-        for (int run = 0; run < 200; run++) {
+        for (int run = 0; run < 300; run++) {
             int hours = 1 + random.nextInt(30);
             long length = (1 + random.nextInt(6)) * HOUR;
             List<Long> starts = new ArrayList<>();
@@ -86,12 +86,21 @@ class GroupSelectionTest {
             }
             List<Usage> usage = usage(random, hours, random.nextInt(300), 1 + random.nextInt(60));
             int limit = 1 + random.nextInt(12);
+            Long after = random.nextBoolean() ? null : starts.get(random.nextInt(starts.size()));
+            int values = random.nextBoolean() ? 0 : random.nextInt(40);
             List<Expected> all = everything(usage, starts, length);
             List<List<String>> first = all.stream().map(Expected::group).distinct().limit(limit).toList();
+            List<Long> shown = starts.stream().filter(s -> after == null || s > after)
+                    .limit(values == 0 || first.isEmpty() ? Long.MAX_VALUE : values / first.size() + 1).toList();
             int[] held = new int[2];
-            assertThat(selected(Bound.firstGroups(limit), usage, starts, length, held)).as("run " + run)
-                    .containsExactlyElementsOf(all.stream().filter(e -> first.contains(e.group())).toList());
+            Bound bound = Bound.firstGroups(limit, after == null ? null : Instant.ofEpochMilli(after), values);
+            assertThat(selected(bound, usage, starts, length, held)).as("run " + run)
+                    .containsExactlyElementsOf(all.stream()
+                            .filter(e -> first.contains(e.group()) && shown.contains(e.start())).toList());
             assertThat(held[0]).isLessThanOrEqualTo(limit);
+            if (values > 0) {
+                assertThat(held[1]).isLessThanOrEqualTo(values + limit);
+            }
         }
     }
 

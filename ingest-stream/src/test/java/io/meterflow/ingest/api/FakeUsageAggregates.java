@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +18,9 @@ import org.apache.kafka.streams.state.HostInfo;
 /**
  * The aggregates of some customers, as one instance would answer them: usage per hour set by the test, every other
  * window 0 (null for MAX and LATEST metrics: set a metric's "empty" value), summed into DAY and NONE windows.
- * Customers not hosted here have an owner set by the test (or none: a rebalance). Grouped reads answer every group,
- * ignoring their bound (recorded in {@link #bounds}), as an instance of an older version does.
+ * Customers not hosted here have an owner set by the test (or none: a rebalance). A grouped read answers what its
+ * bound names (recorded in {@link #bounds}), cut out of the whole answer; {@link #ignoreBounds} makes it answer every
+ * group in every window, as an instance of an older version does.
  */
 final class FakeUsageAggregates implements UsageAggregatesQuery {
 
@@ -36,6 +36,12 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
     final List<String> reads = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The bound of each grouped read, in order. */
     final List<Bound> bounds = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean ignoreBounds;
+
+    FakeUsageAggregates ignoreBounds() {
+        ignoreBounds = true;
+        return this;
+    }
 
     FakeUsageAggregates host(String... customers) {
         hosted.addAll(List.of(customers));
@@ -80,7 +86,6 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
             }
             return answer;
         }
-        // Every group, whatever the bound: the API must page a superset (an older owner's answer) the same way.
         bounds.add(bound);
         List<String> keys = metric.getGroupKeys().stream().filter(k -> new HashSet<>(k).equals(new HashSet<>(groupKey)))
                 .findFirst().orElseThrow();
@@ -92,13 +97,30 @@ final class FakeUsageAggregates implements UsageAggregatesQuery {
                 groups.add(key.group());
             }
         });
-        groups.sort(Comparator.comparing(g -> String.join("\u0000", g.stream().map(v -> v == null ? "" : v).toList()),
-                EventStatusQuery::compareUtf8));
+        groups.sort(UsageQueryApi::compareValues);
+        List<Instant> windows = new ArrayList<>();
         for (Instant from = start; from.isBefore(end); from = from.plus(step)) {
-            for (List<String> group : groups) {
+            windows.add(from);
+        }
+        List<List<String>> answered = groups;
+        if (!ignoreBounds && !bound.rows()) {
+            answered = groups.subList(0, Math.min(groups.size(), bound.limit()));
+            long shown = answered.isEmpty() || bound.values() == 0 ? Long.MAX_VALUE
+                    : bound.values() / answered.size() + 1;
+            windows = windows.stream().filter(w -> bound.afterStart() == null || w.isAfter(bound.afterStart()))
+                    .limit(shown).toList();
+        }
+        for (Instant from : windows) {
+            for (List<String> group : answered) {
                 answer.add(new WindowValue(from, from.plus(step), new Group(keys, group),
                         sum(hours.get(new Key(customerId, metric.getId(), group)), from, from.plus(step), metric)));
             }
+        }
+        if (!ignoreBounds && bound.rows()) {
+            return answer.stream().filter(w -> bound.afterStart() == null || w.start().isAfter(bound.afterStart())
+                    || (w.start().equals(bound.afterStart())
+                    && UsageQueryApi.compareValues(w.group().values(), bound.afterGroup()) > 0))
+                    .limit(bound.limit()).toList();
         }
         return answer;
     }
