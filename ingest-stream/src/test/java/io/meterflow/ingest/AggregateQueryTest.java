@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +166,22 @@ class AggregateQueryTest {
                     .containsExactlyElementsOf(siteA.values().stream().map(v -> BigDecimal.valueOf(v.size())).toList());
         }
         assertThat(all).hasSizeGreaterThan(20);
+    }
+
+    @Test
+    void aUniqueUnionWaitsForOneOfTheInstancesPermitsAndGivesItBack() throws Exception {
+        Semaphore unions = new Semaphore(0);
+        HostedAggregates read = a.hosted(unions, HostedAggregates.UNION_PASS_BYTES);
+        // one row per window needs no union and no permit
+        assertThat(values(read.usage(A, users, null, null, WindowSize.HOUR, H5, H6.plus(Duration.ofHours(1)),
+                Bound.all()))).containsExactly(BigDecimal.valueOf(2), BigDecimal.valueOf(3));
+        CompletableFuture<List<WindowValue>> day = CompletableFuture.supplyAsync(() -> read.usage(A, users, null, null,
+                WindowSize.DAY, DAY, DAY.plus(Duration.ofDays(1)), Bound.all()));
+        Thread.sleep(300);
+        assertThat(day).as("a union of two hours, without a permit").isNotDone();
+        unions.release();
+        assertThat(values(day.get(10, TimeUnit.SECONDS))).containsExactly(BigDecimal.valueOf(4));
+        assertThat(unions.availablePermits()).isEqualTo(1);
     }
 
     @Test

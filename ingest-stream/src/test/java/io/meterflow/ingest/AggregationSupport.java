@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -114,8 +115,12 @@ final class AggregationSupport {
 
     /** @param unionPassBytes what one pass of a UNIQUE union may hold */
     HostedAggregates hosted(long unionPassBytes) {
+        return hosted(new Semaphore(1), unionPassBytes);
+    }
+
+    HostedAggregates hosted(Semaphore unions, long unionPassBytes) {
         return new HostedAggregates(rows(), h.driver.getKeyValueStore(AggregateLedger.VALUES),
-                h.driver.getKeyValueStore(AggregateLedger.PROGRESS), unionPassBytes);
+                h.driver.getKeyValueStore(AggregateLedger.PROGRESS), unions, unionPassBytes);
     }
 
     /** Advances the wall clock by one publish interval: every row changed since the last publication is published. */

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
@@ -43,6 +44,8 @@ public final class HostedAggregates {
     private static final long DAY_MS = 24 * HOUR_MS;
     /** Bytes of distinct values one pass of a UNIQUE union may hold (about 100,000 values of 40 characters). */
     public static final long UNION_PASS_BYTES = 16L << 20;
+    /** UNIQUE unions counted at once in one instance: 64 MiB of values between them. */
+    public static final int UNIONS_AT_ONCE = 4;
     /** Passes after which a UNIQUE union holds what it must: only values whose hashes are equal are left together. */
     private static final int MAX_UNION_PASSES = 1 << 16;
     /** A held value's cost beside its characters: the string, its array and its hash-set entry. */
@@ -51,20 +54,21 @@ public final class HostedAggregates {
     private final ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates;
     private final ReadOnlyKeyValueStore<Bytes, byte[]> values;
     private final ReadOnlyKeyValueStore<String, MetricProgress> progress;
+    private final Semaphore unions;
     private final long unionPassBytes;
 
-    public HostedAggregates(ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates,
-            ReadOnlyKeyValueStore<Bytes, byte[]> values, ReadOnlyKeyValueStore<String, MetricProgress> progress) {
-        this(aggregates, values, progress, UNION_PASS_BYTES);
-    }
-
-    /** @param unionPassBytes what one pass of a UNIQUE union may hold (tests make it small) */
+    /**
+     * @param unions         taken by each UNIQUE union while it counts, so that concurrent reads hold at most its
+     *                       permits × {@code unionPassBytes} of values between them
+     * @param unionPassBytes what one pass of a UNIQUE union may hold ({@link #UNION_PASS_BYTES}; tests make it small)
+     */
     public HostedAggregates(ReadOnlyKeyValueStore<Bytes, AggregateState> aggregates,
             ReadOnlyKeyValueStore<Bytes, byte[]> values, ReadOnlyKeyValueStore<String, MetricProgress> progress,
-            long unionPassBytes) {
+            Semaphore unions, long unionPassBytes) {
         this.aggregates = aggregates;
         this.values = values;
         this.progress = progress;
+        this.unions = unions;
         this.unionPassBytes = unionPassBytes;
     }
 
@@ -206,11 +210,16 @@ public final class HostedAggregates {
     private long union(String customerId, String metricId, long version, int slice, List<String> group, long start,
             Window w) {
         long seed = ThreadLocalRandom.current().nextLong();
-        for (int passes = 1; ; passes *= 2) {
-            long distinct = union(customerId, metricId, version, slice, group, start, w, passes, seed);
-            if (distinct >= 0) {
-                return distinct;
+        unions.acquireUninterruptibly();
+        try {
+            for (int passes = 1; ; passes *= 2) {
+                long distinct = union(customerId, metricId, version, slice, group, start, w, passes, seed);
+                if (distinct >= 0) {
+                    return distinct;
+                }
             }
+        } finally {
+            unions.release();
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.Semaphore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -29,6 +30,8 @@ public final class LocalUsageAggregates implements UsageAggregatesQuery {
 
     private final KafkaStreams streams;
     private final int partitions;
+    /** Shared by every read of this instance (see {@link HostedAggregates#UNIONS_AT_ONCE}). */
+    private final Semaphore unions = new Semaphore(HostedAggregates.UNIONS_AT_ONCE, true);
 
     /**
      * @param streams    the running ingest-stream client
@@ -66,7 +69,7 @@ public final class LocalUsageAggregates implements UsageAggregatesQuery {
         try {
             HostedAggregates hosted = new HostedAggregates(
                     store(AggregateLedger.AGGREGATES, partition), store(AggregateLedger.VALUES, partition),
-                    store(AggregateLedger.PROGRESS, partition));
+                    store(AggregateLedger.PROGRESS, partition), unions, HostedAggregates.UNION_PASS_BYTES);
             hosted.backfill(""); // the handles are resolved on the first read: a partition hosted elsewhere fails here
             return hosted;
         } catch (InvalidStateStoreException notHere) {
