@@ -43,6 +43,15 @@ class GroupSelectionTest {
         return usage;
     }
 
+    /** The starts of the windows of {@code length} in a period of {@code hours}. */
+    private static List<Long> starts(int hours, long length) {
+        List<Long> starts = new ArrayList<>();
+        for (long s = 0; s < hours * HOUR; s += length) {
+            starts.add(s);
+        }
+        return starts;
+    }
+
     /** Every group in every window, in the answer's order, with its rows there. */
     private static List<Expected> everything(List<Usage> usage, List<Long> starts, long length) {
         TreeSet<List<String>> groups = new TreeSet<>(HostedAggregates::compareGroups);
@@ -80,10 +89,7 @@ class GroupSelectionTest {
         for (int run = 0; run < 300; run++) {
             int hours = 1 + random.nextInt(30);
             long length = (1 + random.nextInt(6)) * HOUR;
-            List<Long> starts = new ArrayList<>();
-            for (long s = 0; s < hours * HOUR; s += length) {
-                starts.add(s);
-            }
+            List<Long> starts = starts(hours, length);
             List<Usage> usage = usage(random, hours, random.nextInt(300), 1 + random.nextInt(60));
             int limit = 1 + random.nextInt(12);
             Long after = random.nextBoolean() ? null : starts.get(random.nextInt(starts.size()));
@@ -110,10 +116,7 @@ class GroupSelectionTest {
         for (int run = 0; run < 150; run++) {
             int hours = 1 + random.nextInt(48);
             long length = (1 + random.nextInt(4)) * HOUR;
-            List<Long> starts = new ArrayList<>();
-            for (long s = 0; s < hours * HOUR; s += length) {
-                starts.add(s);
-            }
+            List<Long> starts = starts(hours, length);
             List<Usage> usage = usage(random, hours, random.nextInt(400), 1 + random.nextInt(80));
             int limit = 1 + random.nextInt(10);
             List<Expected> all = everything(usage, starts, length);
@@ -155,10 +158,7 @@ class GroupSelectionTest {
     void aCursorFromAnotherPeriodOrGroupingStillGivesRowsInOrder() {
         Random random = new Random(3);
         List<Usage> usage = usage(random, 10, 200, 30);
-        List<Long> starts = new ArrayList<>();
-        for (long s = 0; s < 10 * HOUR; s += HOUR) {
-            starts.add(s);
-        }
+        List<Long> starts = starts(10, HOUR);
         List<Expected> all = everything(usage, starts, HOUR);
         // a cursor between windows (not a window start) and with a group of another size
         Bound bound = Bound.rowsAfter(5, Instant.ofEpochMilli(3 * HOUR + 1), List.of("zz"));
