@@ -155,6 +155,18 @@ class GroupSelectionTest {
     }
 
     @Test
+    void aGroupThatLeavesTheSmallestKeepsOnlyItsRowInTheCursorsWindow() {
+        GroupSelection<AtomicLong> selection = new GroupSelection<>(
+                Bound.rowsAfter(1, Instant.ofEpochMilli(0), List.of("b")), 0, HOUR, AtomicLong::new);
+        selection.at(List.of("c"), 0).incrementAndGet(); // after the cursor's group, in the cursor's window
+        selection.at(List.of("c"), HOUR).incrementAndGet(); // the smallest group, in the next window
+        selection.at(List.of("a"), HOUR).incrementAndGet(); // smaller: "c" is now only after the cursor
+        assertThat(selection.heldWindows()).isEqualTo(2);
+        assertThat(selection.rows(List.of(0L, HOUR))).extracting(r -> r.start(), r -> r.group().get(0))
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, "c"));
+    }
+
+    @Test
     void aCursorFromAnotherPeriodOrGroupingStillGivesRowsInOrder() {
         Random random = new Random(3);
         List<Usage> usage = usage(random, 10, 200, 30);
