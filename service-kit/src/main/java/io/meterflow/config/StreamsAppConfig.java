@@ -63,6 +63,10 @@ public record StreamsAppConfig(
     public static final int MIN_RECORD_MAX_BYTES = 128 * 1024;
     /** A produce request of a few records this size still fits the broker's socket.request.max.bytes (100 MiB). */
     public static final int MAX_RECORD_MAX_BYTES = 64 * 1024 * 1024;
+    /** Default {@code compression.type} of the apps' Kafka Streams producers. */
+    public static final String PRODUCER_COMPRESSION = "lz4";
+    /** Default {@code batch.size} of the apps' Kafka Streams producers (at most {@code record.max.bytes}). */
+    public static final int PRODUCER_BATCH_BYTES = 256 * 1024;
 
     public StreamsAppConfig {
         kafkaOverrides = Map.copyOf(kafkaOverrides);
@@ -178,8 +182,8 @@ public record StreamsAppConfig(
 
     /**
      * The Kafka Streams properties: identity, guarantee, state, explicit naming of every internal resource, the record
-     * size limit (producer {@code max.request.size}, internal topics' {@code max.message.bytes}), the production
-     * exception handler, and the {@code kafka.*} pass-through last so that an operator can override anything.
+     * size limit (producer {@code max.request.size}, internal topics' {@code max.message.bytes}), lz4-compressed
+     * producer batches of up to 256 KiB, the production exception handler, and the {@code kafka.*} pass-through last so that an operator can override anything.
      */
     public Properties streamsProperties() {
         Properties props = new Properties();
@@ -194,16 +198,28 @@ public record StreamsAppConfig(
         // such as ingest-stream's billable-metrics) and silences a start-up warning.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        // A prefixed producer setting beats an unprefixed one, so an operator's kafka.max.request.size must not be
-        // shadowed by this default.
-        if (!kafkaOverrides.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
-            props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), recordMaxBytes);
-        }
+        putProducerDefault(props, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, recordMaxBytes);
+        // Compressed batches of up to 256 KiB (Kafka's defaults: none, 16 KiB). ingest-stream writes each event two
+        // to four times (its output and its changelogs, in one transaction), and on a small machine the bytes the
+        // broker takes in cost more than lz4 does: measured in docs/benchmark.md (issue 15). Never above the record
+        // limit, which the apps' topics take whole.
+        putProducerDefault(props, ProducerConfig.COMPRESSION_TYPE_CONFIG, PRODUCER_COMPRESSION);
+        putProducerDefault(props, ProducerConfig.BATCH_SIZE_CONFIG, Math.min(PRODUCER_BATCH_BYTES, recordMaxBytes));
         props.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), String.valueOf(recordMaxBytes));
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, NeverSkipProductionExceptionHandler.class);
         props.put(NeverSkipProductionExceptionHandler.RECORD_MAX_BYTES_CONFIG, recordMaxBytes);
         props.putAll(serdeConfig());
         props.putAll(kafkaOverrides);
         return props;
+    }
+
+    /**
+     * Sets a producer default under its {@code producer.} prefix, unless the operator set the plain key: a prefixed
+     * setting beats an unprefixed one, so the default must not shadow an operator's {@code kafka.<key>}.
+     */
+    private void putProducerDefault(Properties props, String key, Object value) {
+        if (!kafkaOverrides.containsKey(key)) {
+            props.put(StreamsConfig.producerPrefix(key), value);
+        }
     }
 }

@@ -192,6 +192,23 @@ class StreamsAppConfigTest {
         assertThat(props.get("topic.max.message.bytes")).isEqualTo("3000000");
     }
 
+    @Test
+    void producersCompressAndBatchUpToTheRecordLimitUnlessTheOperatorSaysOtherwise() {
+        Map<String, Object> producer = new StreamsConfig(config(Map.of()).streamsProperties())
+                .getProducerConfigs("client");
+        assertThat(producer.get("compression.type")).isEqualTo("lz4");
+        assertThat(String.valueOf(producer.get("batch.size"))).isEqualTo("262144");
+
+        Map<String, Object> small = new StreamsConfig(config(Map.of("record.max.bytes", "131072")).streamsProperties())
+                .getProducerConfigs("client");
+        assertThat(String.valueOf(small.get("batch.size"))).isEqualTo("131072");
+
+        Map<String, Object> operator = new StreamsConfig(config(Map.of("kafka.compression.type", "zstd",
+                "kafka.batch.size", "65536")).streamsProperties()).getProducerConfigs("client");
+        assertThat(operator.get("compression.type")).isEqualTo("zstd");
+        assertThat(String.valueOf(operator.get("batch.size"))).isEqualTo("65536");
+    }
+
     @ParameterizedTest(name = "record.max.bytes={0} is refused")
     @CsvSource({"1000", "131071", "67108865", "lots"})
     void aRecordLimitARejectionCouldNotFitOrTheBrokerCouldNotTakeIsRefused(String value) {
