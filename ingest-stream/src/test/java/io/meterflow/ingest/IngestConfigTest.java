@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.meterflow.config.Settings;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class IngestConfigTest {
@@ -23,6 +25,18 @@ class IngestConfigTest {
         assertThat(config.streams().applicationId()).isEqualTo("meterflow-ingest");
         assertThat(config.streams().processingGuarantee()).isEqualTo("exactly_once_v2");
         assertThat(config.usagePartitions()).isEqualTo(config.streams().topicPartitions());
+    }
+
+    @Test
+    void kafkaStreamsWaitsTenMillisecondsForInputAndNeverForAnIdleInputUnlessTheOperatorSaysOtherwise() {
+        Properties defaults = IngestApp.streamsProperties(IngestConfig.from(Settings.of(Map.of())));
+        assertThat(new StreamsConfig(defaults).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(10L);
+        assertThat(new StreamsConfig(defaults).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo(-1L);
+
+        Properties operator = IngestApp.streamsProperties(IngestConfig.from(Settings.of(Map.of(
+                "kafka.poll.ms", "100", "kafka.max.task.idle.ms", "0"))));
+        assertThat(new StreamsConfig(operator).getLong(StreamsConfig.POLL_MS_CONFIG)).isEqualTo(100L);
+        assertThat(new StreamsConfig(operator).getLong(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG)).isEqualTo(0L);
     }
 
     @Test
