@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meterflow.ingest.metrics.IngestMetrics;
 import io.meterflow.ingest.metrics.PendingGauges;
+import io.meterflow.ingest.metrics.PunctuationTimes;
 import io.micrometer.core.instrument.Timer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +47,34 @@ class MetricsTest {
             assertThat(live.count()).isEqualTo(1);
             assertThat(replayed.count()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void timesEveryCallOfEachPunctuation() {
+        try (IngestHarness h = new IngestHarness(stateDir, Map.of(IngestConfig.EXPIRY_INTERVAL, "1s",
+                IngestConfig.REPLAY_CHUNK_SIZE, "2"))) {
+            for (int i = 0; i < 5; i++) {
+                h.send("p" + i, "unknown");
+            }
+            h.bind("unknown", ACME); // the first chunk now, the rest from the replay punctuation
+            assertThat(h.count(IngestMetrics.REPLAYED)).isEqualTo(2);
+            h.advance(Duration.ofSeconds(1));
+            h.advance(Duration.ofSeconds(1));
+            assertThat(h.count(IngestMetrics.REPLAYED)).isEqualTo(5);
+
+            assertThat(punctuation(h, "replay").count()).isEqualTo(2);
+            assertThat(punctuation(h, "expiry").count()).isBetween(2L, 3L);
+            assertThat(punctuation(h, "replay").totalTime(TimeUnit.NANOSECONDS)).isPositive();
+            h.advance(Duration.ofMinutes(1));
+            assertThat(punctuation(h, "sweep").count()).isPositive();
+            assertThat(punctuation(h, "aggregation-publish").count()).isPositive();
+            assertThat(punctuation(h, "aggregation-backfill").count()).isPositive();
+            assertThat(punctuation(h, "aggregation-sweep").count()).isPositive();
+        }
+    }
+
+    private static Timer punctuation(IngestHarness h, String name) {
+        return h.meters.get(PunctuationTimes.DURATION).tag("punctuation", name).timer();
     }
 
     @Test

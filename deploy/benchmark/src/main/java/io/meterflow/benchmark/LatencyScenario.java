@@ -2,6 +2,7 @@ package io.meterflow.benchmark;
 
 import io.meterflow.schemas.ResolvedUsage;
 import io.meterflow.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -24,7 +25,8 @@ final class LatencyScenario {
         this.context = context;
     }
 
-    LatencyResult measure(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate)
+    LatencyResult measure(KafkaConsumer<byte[], byte[]> reader, Topics topics, double rate, MeterRegistry registry,
+            String ingestApplicationId)
             throws InterruptedException {
         Duration duration = context.options.latencyDuration();
         context.out.printf("%n  latency: paced producer at %,.0f events/s (" + (context.options.latencyRate() > 0
@@ -33,10 +35,12 @@ final class LatencyScenario {
         String latencyPrefix = context.run + "-lat-";
         PacedProducer producer = new PacedProducer(context, topics, latencyPrefix, rate, duration);
         context.memory.reset();
+        ThreadHolds holds = new ThreadHolds(registry, ingestApplicationId);
         producer.start();
         Deserializer<ResolvedUsage> deserializer = topics.usageResolved().valueSerde().deserializer();
         long[] endToEnd = new long[(int) Math.min(Integer.MAX_VALUE - 8, rate * duration.toSeconds() + 1000)];
         long[] toResolved = new long[endToEnd.length];
+        long[] resolvedAt = new long[endToEnd.length];
         int received = 0;
         long deadline = Long.MAX_VALUE;
         while (System.nanoTime() < deadline) {
@@ -47,6 +51,7 @@ final class LatencyScenario {
                 if (usage.getTransactionId().startsWith(latencyPrefix) && received < endToEnd.length) {
                     endToEnd[received] = now - usage.getIngestedAt().toEpochMilli();
                     toResolved[received] = usage.getResolvedAt().toEpochMilli() - usage.getIngestedAt().toEpochMilli();
+                    resolvedAt[received] = usage.getResolvedAt().toEpochMilli();
                     received++;
                 }
             }
@@ -63,15 +68,17 @@ final class LatencyScenario {
         LatencyResult result = new LatencyResult(rate, producer.sent() / (double) duration.toSeconds(), producer.sent(),
                 received,
                 ScenarioContext.Percentiles.of(Arrays.copyOf(endToEnd, received)),
-                ScenarioContext.Percentiles.of(Arrays.copyOf(toResolved, received)), context.memory.peakUsed());
+                ScenarioContext.Percentiles.of(Arrays.copyOf(toResolved, received)), context.memory.peakUsed(),
+                holds.finish(Arrays.copyOf(resolvedAt, received)));
         context.out.printf("  latency: %d sent, %d attributed; commit-visible p50 %d ms, p99 %d ms, max %d ms%n",
                 result.sent(), result.received(), result.endToEnd().p50(), result.endToEnd().p99(),
                 result.endToEnd().max());
+        context.out.printf("  latency: what held the stream thread: %s%n", result.holds().describe());
         return result;
     }
 
     record LatencyResult(double offeredRate, double achievedRate, long sent, long received,
                          ScenarioContext.Percentiles endToEnd, ScenarioContext.Percentiles toResolvedAt,
-                         long peakHeapUsedBytes) {
+                         long peakHeapUsedBytes, ThreadHolds.Holds holds) {
     }
 }

@@ -182,7 +182,8 @@ final class MeterflowScenario {
                 if (withLatencyAndReplay) {
                     if (!options.latencyDuration().isZero()) {
                         results.latency = new LatencyScenario(context).measure(reader, topics,
-                                options.latencyRate() > 0 ? options.latencyRate() : result.eventsPerSecond() / 2);
+                                options.latencyRate() > 0 ? options.latencyRate() : result.eventsPerSecond() / 2,
+                                registry, ingestConfig.streams().applicationId());
                     }
                     if (options.parked() > 0) {
                         results.replay = new ReplayScenario(context).measure(reader, topics, registry,

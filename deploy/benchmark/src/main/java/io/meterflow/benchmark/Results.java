@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -181,6 +182,8 @@ final class Results {
                     latency.endToEnd().p50(), latency.endToEnd().p99(), latency.endToEnd().max(),
                     latency.toResolvedAt().p50(), latency.toResolvedAt().p99(), latency.toResolvedAt().max(),
                     latency.received(), latency.sent()));
+            md.append("What held ingest-stream's stream thread during that phase: ").append(latency.holds().describe())
+                    .append(".\n\n");
         } else {
             md.append("Latency: not measured in this run.\n\n");
         }
@@ -351,6 +354,22 @@ final class Results {
                     "max", latency.endToEnd().max()));
             l.put("to_resolved_at_ms", Map.of("p50", latency.toResolvedAt().p50(), "p99", latency.toResolvedAt().p99(),
                     "max", latency.toResolvedAt().max()));
+            ThreadHolds.Holds holds = latency.holds();
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("stream_thread_cpu_share", Math.round(holds.streamThreadBusy() * 1000) / 1000.0);
+            h.put("producer_network_thread_cpu_share", Math.round(holds.producerNetworkBusy() * 1000) / 1000.0);
+            h.put("process_cpu_cores", Math.round(holds.processCores() * 100) / 100.0);
+            h.put("busiest_threads", holds.busiestThreads());
+            h.put("stretches_over_100ms_without_a_resolved_event", holds.gapsOver100Ms());
+            h.put("longest_stretches_ms", Arrays.stream(holds.longestGapsMs()).boxed().toList());
+            h.put("gc_pauses", holds.gcPauses());
+            h.put("gc_pause_total_ms", holds.gcPauseTotalMs());
+            h.put("gc_pause_max_ms", holds.gcPauseMaxMs());
+            Map<String, Object> punctuations = new LinkedHashMap<>();
+            holds.punctuations().forEach((name, p) -> punctuations.put(name,
+                    Map.of("calls", p.calls(), "total_ms", Math.round(p.totalMs()))));
+            h.put("punctuations", punctuations);
+            l.put("stream_thread_holds", h);
             root.put("latency", l);
         }
         if (httpIngest != null) {

@@ -3,6 +3,7 @@ package io.meterflow.ingest.aggregate;
 import io.meterflow.ingest.IngestConfig;
 import io.meterflow.ingest.aggregate.AggregateLedger.Outcome;
 import io.meterflow.ingest.aggregate.AggregationMetrics.Kind;
+import io.meterflow.ingest.metrics.PunctuationTimes;
 import io.meterflow.ingest.billablemetrics.BillableMetricsStore;
 import io.meterflow.schemas.AggregationType;
 import io.meterflow.schemas.BillableMetric;
@@ -105,9 +106,13 @@ public final class AggregateProcessor implements Processor<byte[], byte[], Usage
                 compiled.put(id, CompiledMetric.of(definition));
             }
         }
-        context.schedule(config.backfillInterval(), PunctuationType.WALL_CLOCK_TIME, this::checkMetricsAndBackfill);
-        context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
-        context.schedule(config.aggregationPublishInterval(), PunctuationType.WALL_CLOCK_TIME, this::publish);
+        PunctuationTimes punctuations = metrics.punctuations();
+        context.schedule(config.backfillInterval(), PunctuationType.WALL_CLOCK_TIME,
+                punctuations.timed("aggregation-backfill", this::checkMetricsAndBackfill));
+        context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME,
+                punctuations.timed("aggregation-sweep", this::sweep));
+        context.schedule(config.aggregationPublishInterval(), PunctuationType.WALL_CLOCK_TIME,
+                punctuations.timed("aggregation-publish", this::publish));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.meterflow.ingest.aggregate;
 
 import io.meterflow.ingest.aggregate.CompiledMetric.Problem;
+import io.meterflow.ingest.metrics.PunctuationTimes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,8 +40,10 @@ public final class AggregationMetrics {
     private final Counter published;
     private final Counter backfilled;
     private final Map<TaskId, Integer> running = new ConcurrentHashMap<>();
+    private final PunctuationTimes punctuations;
 
     public AggregationMetrics(MeterRegistry registry) {
+        punctuations = new PunctuationTimes(registry);
         for (Kind kind : Kind.values()) {
             records.put(kind, Counter.builder(RECORDS).tag("kind", kind.tag())
                     .description("usage-resolved records read by the aggregation, by what became of them")
@@ -62,6 +65,11 @@ public final class AggregationMetrics {
         Gauge.builder(BACKFILLS_RUNNING, running, r -> r.values().stream().mapToInt(Integer::intValue).sum())
                 .description("Metrics whose backfill is unfinished, summed over this instance's tasks")
                 .register(registry);
+    }
+
+    /** The timers of the aggregation's punctuations. */
+    public PunctuationTimes punctuations() {
+        return punctuations;
     }
 
     public void record(Kind kind) {

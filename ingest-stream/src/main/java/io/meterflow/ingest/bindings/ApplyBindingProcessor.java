@@ -221,7 +221,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
     private void scheduleJobs() {
         if (replaySchedule == null) {
             replaySchedule = context.schedule(config.replayInterval(), PunctuationType.WALL_CLOCK_TIME,
-                    this::continueJobs);
+                    metrics.punctuations().timed("replay", this::continueJobs));
         }
     }
 

@@ -53,8 +53,10 @@ public final class IngestMetrics {
     private final Counter bindingsKeyless;
     private final Timer liveLatency;
     private final Timer replayedLatency;
+    private final PunctuationTimes punctuations;
 
     public IngestMetrics(MeterRegistry registry) {
+        punctuations = new PunctuationTimes(registry);
         for (Outcome outcome : Outcome.values()) {
             outcomes.put(outcome, Counter.builder(OUTCOMES).tag("outcome", outcome.tag())
                     .description("Records read from usage-events, by what became of them").register(registry));
@@ -100,6 +102,11 @@ public final class IngestMetrics {
                         Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofHours(1),
                         Duration.ofHours(6), Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(34))
                 .register(registry);
+    }
+
+    /** The timers of the punctuations of the usage and bindings processors. */
+    public PunctuationTimes punctuations() {
+        return punctuations;
     }
 
     public void outcome(Outcome outcome) {

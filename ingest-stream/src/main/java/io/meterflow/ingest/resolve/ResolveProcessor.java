@@ -78,8 +78,10 @@ public final class ResolveProcessor implements Processor<String, IncomingUsage, 
         this.context = context;
         this.ledger = new UsageLedger(context, config.horizons());
         this.bindings = context.getStateStore(ApplyBindingProcessor.BINDINGS_REPLICA);
-        context.schedule(config.expiryInterval(), PunctuationType.WALL_CLOCK_TIME, this::expire);
-        context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, this::sweep);
+        context.schedule(config.expiryInterval(), PunctuationType.WALL_CLOCK_TIME,
+                metrics.punctuations().timed("expiry", this::expire));
+        context.schedule(config.sweepInterval(), PunctuationType.WALL_CLOCK_TIME,
+                metrics.punctuations().timed("sweep", this::sweep));
         publishGauges(context.currentSystemTimeMs());
     }
 
