@@ -45,7 +45,7 @@ public final class IngestApp implements StreamsApp, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestApp.class);
     public static final String NAME = "ingest-stream";
-    /** Kafka Streams' {@code poll.ms} unless {@code kafka.poll.ms} is given: how long a stream thread waits for input. */
+    /** Kafka Streams' {@code poll.ms} unless {@code kafka.poll.ms} is given: how long a thread waits for input. */
     static final long POLL_MS = 10;
 
     private final IngestConfig config;

@@ -183,7 +183,8 @@ public record StreamsAppConfig(
     /**
      * The Kafka Streams properties: identity, guarantee, state, explicit naming of every internal resource, the record
      * size limit (producer {@code max.request.size}, internal topics' {@code max.message.bytes}), lz4-compressed
-     * producer batches of up to 256 KiB, the production exception handler, and the {@code kafka.*} pass-through last so that an operator can override anything.
+     * producer batches of up to 256 KiB, the production exception handler, and the {@code kafka.*} pass-through last
+     * so that an operator can override anything.
      */
     public Properties streamsProperties() {
         Properties props = new Properties();

@@ -4,16 +4,16 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import io.meterflow.ingest.metrics.PunctuationTimes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.File;
+import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,12 +26,12 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * What held ingest-stream's stream thread during a phase, for the latency figures: the CPU time of that thread (and of
- * its producer's network thread, and of the whole JVM, which shares the machine's cores), the calls and time of each
- * of its punctuations ({@value PunctuationTimes#DURATION}, differences of the cumulative count and total between the
- * start and the end), the JVM's stop-the-world collections (every one seen through the collectors' notifications, with its
- * duration), and the longest stretches in which no usage of the phase was resolved at all (gaps between consecutive
- * {@code resolved_at} times: with events offered every fraction of a millisecond, a gap is a time the thread resolved
- * nothing, whatever held it).
+ * its producer's network thread, and of the whole JVM, which shares the machine's cores), the busiest kinds of thread,
+ * the calls and time of each of its punctuations ({@value PunctuationTimes#DURATION}, differences of the cumulative
+ * count and total between the start and the end), the JVM's stop-the-world collections (every one seen through the
+ * collectors' notifications, with its duration), and the longest stretches in which no usage of the phase was
+ * resolved at all (gaps between consecutive {@code resolved_at} times: with events offered every fraction of a
+ * millisecond, a gap is a time the thread resolved nothing, whatever held it).
  */
 final class ThreadHolds implements AutoCloseable {
 
