@@ -178,22 +178,11 @@ final class ThreadHolds implements AutoCloseable {
         synchronized (pausesMs) {
             pauses = List.copyOf(pausesMs);
         }
-        long[] sorted = resolvedAtMs.clone();
-        Arrays.sort(sorted);
-        long[] gaps = new long[Math.max(0, sorted.length - 1)];
-        for (int i = 1; i < sorted.length; i++) {
-            gaps[i - 1] = sorted[i] - sorted[i - 1];
-        }
-        Arrays.sort(gaps);
-        long over100 = Arrays.stream(gaps).filter(g -> g > 100).count();
-        long[] longest = new long[Math.min(5, gaps.length)];
-        for (int i = 0; i < longest.length; i++) {
-            longest[i] = gaps[gaps.length - 1 - i];
-        }
+        Stretches stretches = Stretches.of(resolvedAtMs);
         long pauseTotal = pauses.stream().mapToLong(Long::longValue).sum();
         long pauseMax = pauses.stream().mapToLong(Long::longValue).max().orElse(0);
         return new Holds(streamShare, networkShare, processCores, busiestThreads(wall), punctuations, pauses.size(),
-                pauseTotal, pauseMax, over100, longest);
+                pauseTotal, pauseMax, stretches.over100Ms(), stretches.longestMs());
     }
 
     @Override
@@ -209,6 +198,28 @@ final class ThreadHolds implements AutoCloseable {
     }
 
     record Punctuation(long calls, double totalMs) {
+    }
+
+    /**
+     * The stretches between consecutive {@code resolved_at} times: how many were over 100 ms, and the longest five,
+     * longest first.
+     */
+    record Stretches(long over100Ms, long[] longestMs) {
+
+        static Stretches of(long[] resolvedAtMs) {
+            long[] sorted = resolvedAtMs.clone();
+            Arrays.sort(sorted);
+            long[] gaps = new long[Math.max(0, sorted.length - 1)];
+            for (int i = 1; i < sorted.length; i++) {
+                gaps[i - 1] = sorted[i] - sorted[i - 1];
+            }
+            Arrays.sort(gaps);
+            long[] longest = new long[Math.min(5, gaps.length)];
+            for (int i = 0; i < longest.length; i++) {
+                longest[i] = gaps[gaps.length - 1 - i];
+            }
+            return new Stretches(Arrays.stream(gaps).filter(g -> g > 100).count(), longest);
+        }
     }
 
     /**

@@ -57,6 +57,10 @@ class BenchmarkIT {
         assertThat(results.replay.live().received()).isEqualTo(results.replay.live().sent());
         assertThat(results.replay.live().latency().p99()).isNotNegative();
         assertThat(results.latency.received()).isEqualTo(results.latency.sent()).isPositive();
+        // What held the stream thread: ingest-stream's own thread was found by its name and used CPU.
+        assertThat(results.latency.holds().streamThreadBusy()).isPositive();
+        assertThat(results.latency.holds().processCores()).isPositive();
+        assertThat(results.latency.holds().busiestThreads()).isNotEmpty();
         assertThat(console.toString(StandardCharsets.UTF_8)).contains("loaded meterflow 1: 3,000 records");
 
         results.loadAverageAtEnd = Results.loadAverage();
