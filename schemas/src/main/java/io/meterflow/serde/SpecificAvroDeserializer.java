@@ -46,6 +46,8 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
     private final boolean strictStrings;
     private volatile SchemaRegistryClient registry;
     private final Map<Integer, WriterReader<T>> readers = new ConcurrentHashMap<>();
+    /** The reader of values written with the reader schema itself, for {@link #readPayload}; made when first needed. */
+    private volatile WriterReader<T> currentReader;
     private static final ThreadLocal<BinaryDecoder> DECODER = new ThreadLocal<>();
 
     public SpecificAvroDeserializer() {
@@ -101,33 +103,60 @@ public class SpecificAvroDeserializer<T extends SpecificRecord> implements Deser
                     + "set " + SerdeConfig.SCHEMA_REGISTRY_URL);
         }
         int id = WireFormat.schemaId(data);
+        WriterReader<T> reader;
         try {
-            WriterReader<T> reader = readers.computeIfAbsent(id, i -> newReader(client.schemaById(i)));
-            int length = data.length - WireFormat.HEADER_SIZE;
-            // A first pass that only skips checks every length against the payload before anything is allocated:
-            // Avro would otherwise allocate whatever size a corrupt length claims (up to 2 GB) before noticing
-            // the bytes are not there, and an OutOfMemoryError would kill the stream thread instead of being a
-            // poison record.
-            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE, length, DECODER.get());
-            DECODER.set(decoder);
-            GenericDatumReader.skip(reader.writer(), decoder);
-            if (!decoder.isEnd()) {
-                throw new SerializationException("Trailing bytes after the Avro record with schema ID " + id
-                        + " from topic " + topic);
-            }
-            decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE, length, decoder);
-            return reader.reader().read(null, decoder);
-        } catch (IOException | RuntimeException e) {
+            reader = readers.computeIfAbsent(id, i -> newReader(client.schemaById(i)));
+        } catch (RuntimeException e) {
             if (e instanceof SerializationException se) {
                 throw se;
             }
             throw new SerializationException("Could not read Avro record with schema ID " + id + " from topic " + topic
                     + ": " + e, e);
+        }
+        return read(reader, data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE,
+                "Avro record with schema ID " + id + " from topic " + topic);
+    }
+
+    /**
+     * Reads a value encoded (without a frame) with exactly the reader schema, as {@link #deserialize} reads a framed
+     * record written with it: for a value that lies inside another record, such as an event inside a stored state.
+     */
+    public T readPayload(AvroBinary payload) {
+        if (readerSchema == null) {
+            throw new IllegalStateException("readPayload needs a deserializer constructed with a target type");
+        }
+        WriterReader<T> reader = currentReader;
+        if (reader == null) {
+            reader = newReader(readerSchema);
+            currentReader = reader;
+        }
+        return read(reader, payload.bytes(), payload.offset(), payload.length(),
+                "Avro payload of " + readerSchema.getFullName());
+    }
+
+    private T read(WriterReader<T> reader, byte[] data, int offset, int length, String what) {
+        try {
+            // A first pass that only skips checks every length against the payload before anything is allocated:
+            // Avro would otherwise allocate whatever size a corrupt length claims (up to 2 GB) before noticing
+            // the bytes are not there, and an OutOfMemoryError would kill the stream thread instead of being a
+            // poison record.
+            BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, offset, length, DECODER.get());
+            DECODER.set(decoder);
+            GenericDatumReader.skip(reader.writer(), decoder);
+            if (!decoder.isEnd()) {
+                throw new SerializationException("Trailing bytes after the " + what);
+            }
+            decoder = DecoderFactory.get().binaryDecoder(data, offset, length, decoder);
+            return reader.reader().read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof SerializationException se) {
+                throw se;
+            }
+            throw new SerializationException("Could not read " + what + ": " + e, e);
         } catch (StackOverflowError e) {
             // Recursive schemas (JsonValue) let a small corrupt or hostile record nest deeper than any stack. The
             // stack is unwound by now, so this is an ordinary poison record, not a broken JVM.
-            throw new NestedTooDeepException("Avro record with schema ID " + id + " from topic " + topic
-                    + " is nested too deeply to read");
+            throw new NestedTooDeepException(what + " is nested too deeply to read");
         }
     }
 

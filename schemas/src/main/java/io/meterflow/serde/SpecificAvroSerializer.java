@@ -59,6 +59,23 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
      * @param fieldValue the field's encoding, or null to encode every field
      */
     public byte[] serialize(String topic, T data, int fieldPos, AvroBinary fieldValue) {
+        if (fieldValue == null) {
+            return serialize(topic, data, (datum, out) -> writer(datum).write(datum, out));
+        }
+        return serialize(topic, data, (datum, out) -> writer(datum).write(datum, out, fieldPos, fieldValue));
+    }
+
+    private SplicingWriter<T> writer(T datum) {
+        return writers.computeIfAbsent(datum.getSchema(), SplicingWriter::new);
+    }
+
+    /**
+     * Encodes {@code data}'s payload by its schema's own hand-written writer: for a record on a hot path whose
+     * layout the caller has checked against {@code data.getSchema()}. The caller vouches that {@code payload} writes
+     * exactly what Avro's writer would for that schema; the frame (magic byte, schema ID registered or looked up for
+     * the topic) is this serializer's, as for every other record.
+     */
+    public byte[] serialize(String topic, T data, PayloadWriter<T> payload) {
         if (data == null) {
             return null;
         }
@@ -79,12 +96,7 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
         try {
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, ENCODER.get());
             ENCODER.set(encoder);
-            SplicingWriter<T> writer = writers.computeIfAbsent(schema, SplicingWriter::new);
-            if (fieldValue == null) {
-                writer.write(data, encoder);
-            } else {
-                writer.write(data, encoder, fieldPos, fieldValue);
-            }
+            payload.write(data, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
             // The buffered encoder may hold part of the failed record; it would flush that into the next one.
@@ -98,6 +110,12 @@ public class SpecificAvroSerializer<T extends SpecificRecord> implements Seriali
                     + ": it is nested too deeply to write");
         }
         return out.toByteArray();
+    }
+
+    /** Writes one record's Avro payload (without the frame) to {@code out}. */
+    @FunctionalInterface
+    public interface PayloadWriter<T> {
+        void write(T data, Encoder out) throws IOException;
     }
 
     /** Avro's specific writer, plus writing one top-level field from bytes already encoded. Thread-safe. */

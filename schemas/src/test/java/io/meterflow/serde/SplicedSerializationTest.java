@@ -1,6 +1,7 @@
 package io.meterflow.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meterflow.schemas.ExpiredUsage;
 import io.meterflow.schemas.JsonValue;
@@ -17,6 +18,7 @@ import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 
 /** Writing a field from bytes already encoded gives exactly the bytes of encoding it, and when that is allowed. */
@@ -93,5 +95,21 @@ class SplicedSerializationTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void aPayloadWrittenByHandIsFramedAsAnyRecordAndAPayloadInsideAnotherReadsAsThatValue() {
+        UsageEvent event = event(Json.props("n", Json.num("0.1"), "s", Json.str("é")));
+        byte[] plain = events.serializer().serialize("usage-events", event);
+        AvroBinary payload = AvroBinary.payloadOf(plain);
+
+        byte[] byHand = events.serializer().serialize("usage-events", event,
+                (value, out) -> out.writeFixed(payload.bytes(), payload.offset(), payload.length()));
+
+        assertThat(byHand).isEqualTo(plain);
+        assertThat(events.deserializer().readPayload(payload)).isEqualTo(event);
+        AvroBinary cut = new AvroBinary(plain, WireFormat.HEADER_SIZE, payload.length() - 2);
+        assertThatThrownBy(() -> events.deserializer().readPayload(cut)).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("io.meterflow.schemas.UsageEvent");
     }
 }
