@@ -209,9 +209,20 @@ public final class UsageCodec {
     public static Serde<OutgoingUsage> resolvedSerde(Map<String, ?> serdeConfig) {
         SpecificAvroSerde<ResolvedUsage> avro = SpecificAvroSerde.of(ResolvedUsage.class, serdeConfig, false);
         SpecificAvroSerializer<ResolvedUsage> serializer = avro.serializer();
-        Serializer<OutgoingUsage> copying = (topic, usage) -> usage == null ? null : usage.properties() == null
-                ? serializer.serialize(topic, usage.value())
-                : serializer.serialize(topic, usage.value(), PROPERTIES_FIELD, usage.properties());
+        Serializer<OutgoingUsage> copying = (topic, usage) -> {
+            if (usage == null) {
+                return null;
+            }
+            AvroBinary properties = usage.properties();
+            if (properties == null) {
+                return serializer.serialize(topic, usage.value());
+            }
+            if (ResolvedCodec.LAYOUT_MATCHES) {
+                return serializer.serialize(topic, usage.value(),
+                        (value, out) -> ResolvedCodec.write(value, properties, out));
+            }
+            return serializer.serialize(topic, usage.value(), PROPERTIES_FIELD, properties);
+        };
         Deserializer<OutgoingUsage> reading = (topic, data) -> {
             ResolvedUsage usage = avro.deserializer().deserialize(topic, data);
             return usage == null ? null : new OutgoingUsage(usage, null);
@@ -229,14 +240,27 @@ public final class UsageCodec {
         SpecificAvroSerializer<UsageState> serializer = avro.serializer();
         SpecificAvroDeserializer<UsageState> deserializer = avro.deserializer();
         int eventField = STATE_EVENT.pos();
+        SpecificAvroDeserializer<UsageEvent> events = SpecificAvroSerde.of(UsageEvent.class, serdeConfig, false)
+                .deserializer();
         Serializer<StoredUsage> copying = (topic, stored) -> {
             if (stored == null) {
                 return null;
             }
             AvroBinary event = STATE_EVENT_MATCHES ? stored.event() : null;
+            if (event != null && StateCodec.LAYOUT_MATCHES) {
+                return serializer.serialize(topic, stored.state(), (state, out) -> StateCodec.write(state, event, out));
+            }
             return serializer.serialize(topic, stored.state(), event == null ? -1 : eventField, event);
         };
         Deserializer<StoredUsage> reading = (topic, data) -> {
+            if (data != null && StateCodec.LAYOUT_MATCHES && data.length > WireFormat.HEADER_SIZE
+                    && data[0] == WireFormat.MAGIC_BYTE && deserializer.writtenWithReaderSchema(data)) {
+                try {
+                    return StateCodec.read(data, events);
+                } catch (IllegalArgumentException notAState) {
+                    // Let Avro read it, and say what is wrong with it.
+                }
+            }
             UsageState state = deserializer.deserialize(topic, data);
             boolean current = STATE_EVENT_MATCHES && deserializer.writtenWithReaderSchema(data);
             return state == null ? null : StoredUsage.read(state, current ? data : null);

@@ -82,6 +82,24 @@ class UsageCodecTest {
     void theLayoutsTheFastPathReliesOnStillHold() {
         assertThat(UsageCodec.PROPERTIES_LAYOUT_MATCHES).as("properties found in a UsageEvent's encoding").isTrue();
         assertThat(UsageCodec.STATE_EVENT_MATCHES).as("UsageState's event written as a UsageEvent").isTrue();
+        assertThat(ResolvedCodec.LAYOUT_MATCHES).as("ResolvedUsage written by hand").isTrue();
+    }
+
+    @Test
+    void everyKindResolutionAndFlagIsWrittenByHandAsAvroWritesIt() {
+        UsageEvent event = event("tx-1", "alice@example.com", PROPERTIES[1]);
+        StoredUsage usage = replayed(event, encodedAsRead(event));
+        for (AttributionPath path : AttributionPath.values()) {
+            for (boolean archived : new boolean[] {false, true}) {
+                usage.state().setResolution(path);
+                usage.state().setArchived(archived);
+                for (OutgoingUsage out : List.of(UsageCodec.assign(usage),
+                        UsageCodec.retract(usage, "customer-a", archived, -1L))) {
+                    assertThat(resolved.serializer().serialize(RESOLVED, out)).as(path + " " + archived)
+                            .isEqualTo(plainResolved.serializer().serialize(RESOLVED, out.value()));
+                }
+            }
+        }
     }
 
     @Test
