@@ -135,7 +135,7 @@ final class StateCodec {
         state.setIngestedAt(in.varLong());
         state.setAcceptedAt(in.varLong());
         state.setResolvedAt(in.index(2) == 0 ? null : in.varLong());
-        state.setDuplicateCount(Math.toIntExact(in.varLong()));
+        state.setDuplicateCount(in.varInt());
         state.setRejectionReason(in.nullableString());
         state.setRejectionDetail(in.nullableString());
         if (in.pos != frame.length) {
@@ -151,8 +151,10 @@ final class StateCodec {
         try {
             GenericDatumReader.skip(PROPERTIES, decoder);
             return frame.length - decoder.inputStream().available();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not a UsageState: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("not a UsageState: " + e, e);
+        } catch (StackOverflowError e) {
+            throw new IllegalArgumentException("not a UsageState: properties nested too deeply");
         }
     }
 
@@ -180,6 +182,14 @@ final class StateCodec {
                 }
             }
             throw new IllegalArgumentException("not a UsageState: varint too long");
+        }
+
+        int varInt() {
+            long value = varLong();
+            if (value != (int) value) {
+                throw new IllegalArgumentException("not a UsageState: int " + value);
+            }
+            return (int) value;
         }
 
         /** An enum symbol's or union branch's index, below {@code bound}. */

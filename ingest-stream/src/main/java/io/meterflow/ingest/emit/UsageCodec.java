@@ -257,7 +257,7 @@ public final class UsageCodec {
                     && data[0] == WireFormat.MAGIC_BYTE && deserializer.writtenWithReaderSchema(data)) {
                 try {
                     return StateCodec.read(data, events);
-                } catch (IllegalArgumentException notAState) {
+                } catch (RuntimeException notReadByHand) {
                     // Let Avro read it, and say what is wrong with it.
                 }
             }

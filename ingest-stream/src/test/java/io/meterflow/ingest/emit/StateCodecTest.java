@@ -159,7 +159,7 @@ class StateCodecTest {
     }
 
     @Test
-    void aValueThatIsNotAStateIsLeftToAvroWhichSaysWhatIsWrong() {
+    void aValueTheHandReaderRefusesIsLeftToAvro() {
         UsageEvent event = event("alice@example.com", PROPERTIES[1]);
         byte[] written = stored.serializer().serialize(CHANGELOG,
                 UsageCodec.pending(event, encodedAsRead(event), 1_000L, 2_000L));
@@ -170,9 +170,27 @@ class StateCodecTest {
         byte[] badStatus = written.clone();
         badStatus[5] = 42;
 
+        StoredUsage counted = UsageCodec.pending(event, encodedAsRead(event), 1_000L, 2_000L);
+        counted.state().setDuplicateCount(Integer.MAX_VALUE);
+        byte[] tooLarge = stored.serializer().serialize(CHANGELOG, counted);
+        int at = indexOf(tooLarge, new byte[] {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F});
+        System.arraycopy(new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x10}, 0, tooLarge, at, 5);
+
         for (byte[] broken : List.of(truncated, trailing, badStatus)) {
             assertThatThrownBy(() -> stored.deserializer().deserialize(CHANGELOG, broken))
                     .isInstanceOf(SerializationException.class);
         }
+        // An int the hand reader refuses (out of range) is read as Avro reads it (which lets it overflow).
+        assertThat(stored.deserializer().deserialize(CHANGELOG, tooLarge).state())
+                .isEqualTo(plain.deserializer().deserialize(CHANGELOG, tooLarge));
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 }
