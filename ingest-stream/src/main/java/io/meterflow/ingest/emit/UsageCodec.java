@@ -48,7 +48,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * value into its next version), and its properties into usage-resolved values. What is written is byte for byte what
  * the plain Avro serde writes for the same record ({@code UsageCodecTest} checks it); where the layout the copy relies
  * on no longer holds (a schema changed), the record is encoded the ordinary way. The copy is correct because the
- * event of a usage never changes: the ledger rewrites only a state's own fields.
+ * event of a usage never changes: the ledger rewrites only a state's own fields. The ledger's states and usage-resolved
+ * values, the two records written most, are written by hand around the copied bytes ({@link StateCodec},
+ * {@link ResolvedCodec}), and a stored state is read by hand without decoding its event's properties.
  *
  * <p>Records are built with {@code new X()} and setters rather than Avro's builders, which validate every field and
  * copy every default on each record (two to eight times the cost of building one, measured). A field whose schema
@@ -232,8 +234,10 @@ public final class UsageCodec {
 
     /**
      * The serde of {@code usage-by-transaction} values: a {@link UsageState} in Confluent-framed Avro, as the plain
-     * serde writes it, with the event copied from its known encoding. A value read back keeps the whole stored record,
-     * in which the event is located only when it is written again (most reads never write back).
+     * serde writes it, with the event copied from its known encoding (the state's own fields written by
+     * {@link StateCodec} while its layout holds). A value written with the current schema is read by
+     * {@link StateCodec}: its event located as it is read, its properties decoded only when asked for. Any other value
+     * is read by Avro and keeps the whole stored record, in which the event is located only when it is written again.
      */
     public static Serde<StoredUsage> storedUsageSerde(Map<String, ?> serdeConfig) {
         SpecificAvroSerde<UsageState> avro = SpecificAvroSerde.of(UsageState.class, serdeConfig, false);
