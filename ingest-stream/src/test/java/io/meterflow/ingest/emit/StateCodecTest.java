@@ -82,6 +82,15 @@ class StateCodecTest {
         return states;
     }
 
+    /** A parked state as stored, read once so that the deserializer knows its schema ID (as after a first read). */
+    private byte[] parkedStateOnceRead() {
+        UsageEvent event = event("alice@example.com", PROPERTIES[1]);
+        byte[] written = stored.serializer().serialize(CHANGELOG,
+                UsageCodec.pending(event, encodedAsRead(event), 1_000L, 2_000L));
+        stored.deserializer().deserialize(CHANGELOG, written);
+        return written;
+    }
+
     @Test
     void theLayoutItIsWrittenForIsUsageStatesLayout() {
         assertThat(StateCodec.LAYOUT_MATCHES).isTrue();
@@ -141,10 +150,7 @@ class StateCodecTest {
 
     @Test
     void aStateReadAndChangedIsWrittenAsAvroWritesTheChangedState() {
-        UsageEvent event = event("alice@example.com", PROPERTIES[1]);
-        byte[] first = stored.serializer().serialize(CHANGELOG,
-                UsageCodec.pending(event, encodedAsRead(event), 1_000L, 2_000L));
-        stored.deserializer().deserialize(CHANGELOG, first);
+        byte[] first = parkedStateOnceRead();
 
         StoredUsage read = stored.deserializer().deserialize(CHANGELOG, first);
         read.state().setStatus(UsageStatus.ATTRIBUTED);
@@ -161,9 +167,7 @@ class StateCodecTest {
     @Test
     void aValueTheHandReaderRefusesIsLeftToAvro() {
         UsageEvent event = event("alice@example.com", PROPERTIES[1]);
-        byte[] written = stored.serializer().serialize(CHANGELOG,
-                UsageCodec.pending(event, encodedAsRead(event), 1_000L, 2_000L));
-        stored.deserializer().deserialize(CHANGELOG, written);
+        byte[] written = parkedStateOnceRead();
 
         byte[] truncated = Arrays.copyOf(written, written.length - 3);
         byte[] trailing = Arrays.copyOf(written, written.length + 1);
