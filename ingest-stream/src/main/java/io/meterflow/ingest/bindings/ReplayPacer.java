@@ -66,7 +66,7 @@ public final class ReplayPacer {
             return;
         }
         long now = clock.getAsLong();
-        Account account = accounts.computeIfAbsent(Thread.currentThread(), t -> new Account(now));
+        Account account = account(now);
         account.lagMs = lagMs;
         account.lagAt = now;
     }
@@ -81,7 +81,7 @@ public final class ReplayPacer {
             return Long.MAX_VALUE;
         }
         long now = clock.getAsLong();
-        Account account = accounts.computeIfAbsent(Thread.currentThread(), t -> new Account(now));
+        Account account = account(now);
         if (now - account.windowStart >= windowNanos) {
             account.windowStart = now;
             account.used.clear();
@@ -104,6 +104,26 @@ public final class ReplayPacer {
         if (account != null) {
             account.used.merge(task, nanos, Long::sum);
         }
+    }
+
+    /**
+     * The calling thread's account, opened on its first call. A stream thread that died and was replaced never calls
+     * again, so whenever an account is opened, the accounts of threads that have ended are dropped.
+     */
+    private Account account(long now) {
+        Thread thread = Thread.currentThread();
+        Account account = accounts.get(thread);
+        if (account == null) {
+            accounts.keySet().removeIf(other -> !other.isAlive());
+            account = new Account(now);
+            accounts.put(thread, account);
+        }
+        return account;
+    }
+
+    /** How many threads have an account (for tests). */
+    int accounts() {
+        return accounts.size();
     }
 
     /** One thread's window: when it started, what each task used in it, when each task last asked. */

@@ -108,6 +108,21 @@ class ReplayPacerTest {
     }
 
     @Test
+    void theAccountOfAThreadThatEndedIsDroppedWhenAnotherThreadOpensOne() throws InterruptedException {
+        pacer.allowance(TASK_0);
+        Thread ended = new Thread(() -> pacer.allowance(TASK_1));
+        ended.start();
+        ended.join();
+        assertThat(pacer.accounts()).isEqualTo(2);
+
+        Thread replacement = new Thread(() -> pacer.liveLag(40));
+        replacement.start();
+        replacement.join();
+
+        assertThat(pacer.accounts()).as("this thread's and the replacement's").isEqualTo(2);
+    }
+
+    @Test
     void aReplayPunctuationStopsWhenItsTimeIsSpentAndGoesOnInTheNextWindow() {
         MockTask<OutgoingUsage> task = MockTask.create(Map.of("replay.chunk.size", "1000"));
         // Every reading of the clock is 30 ms later: after the first step of 100 entries 60 ms have passed, more than
