@@ -9,7 +9,6 @@ import io.meterflow.serde.AvroBinary;
 import io.meterflow.serde.SpecificAvroDeserializer;
 import io.meterflow.serde.WireFormat;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
@@ -114,18 +113,17 @@ final class StateCodec {
      *                                  report what is wrong)
      */
     static StoredUsage read(byte[] frame, SpecificAvroDeserializer<UsageEvent> events) {
-        Cursor in = new Cursor(frame, WireFormat.HEADER_SIZE);
+        AvroCursor in = new AvroCursor(frame, WireFormat.HEADER_SIZE, frame.length, "a UsageState");
         UsageState state = new UsageState();
         state.setStatus(STATUSES[in.index(STATUSES.length)]);
-        int eventStart = in.pos;
+        int eventStart = in.pos();
         UsageEvent event = new UsageEvent();
         event.setTransactionId(in.nullableString());
         event.setCustomerId(in.nullableString());
         event.setEventType(in.nullableString());
         event.setTimestamp(in.nullableString());
-        int propertiesStart = in.pos;
-        in.pos = skipProperties(frame, propertiesStart);
-        AvroBinary encodedEvent = new AvroBinary(frame, eventStart, in.pos - eventStart);
+        in.moveTo(skipProperties(frame, in.pos()));
+        AvroBinary encodedEvent = new AvroBinary(frame, eventStart, in.pos() - eventStart);
         event.setProperties(new LazyProperties(encodedEvent, events));
         state.setEvent(event);
         state.setCustomerId(in.nullableString());
@@ -138,7 +136,7 @@ final class StateCodec {
         state.setDuplicateCount(in.varInt());
         state.setRejectionReason(in.nullableString());
         state.setRejectionDetail(in.nullableString());
-        if (in.pos != frame.length) {
+        if (in.pos() != frame.length) {
             throw new IllegalArgumentException("trailing bytes after a UsageState");
         }
         return new StoredUsage(state, encodedEvent);
@@ -155,70 +153,6 @@ final class StateCodec {
             throw new IllegalArgumentException("not a UsageState: " + e, e);
         } catch (StackOverflowError e) {
             throw new IllegalArgumentException("not a UsageState: properties nested too deeply");
-        }
-    }
-
-    /** Avro binary primitives read from an array, every length checked against what is left. */
-    private static final class Cursor {
-
-        private final byte[] bytes;
-        private int pos;
-
-        Cursor(byte[] bytes, int pos) {
-            this.bytes = bytes;
-            this.pos = pos;
-        }
-
-        long varLong() {
-            long raw = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= bytes.length) {
-                    throw new IllegalArgumentException("not a UsageState: truncated varint");
-                }
-                byte b = bytes[pos++];
-                raw |= (long) (b & 0x7f) << shift;
-                if ((b & 0x80) == 0) {
-                    return (raw >>> 1) ^ -(raw & 1);
-                }
-            }
-            throw new IllegalArgumentException("not a UsageState: varint too long");
-        }
-
-        int varInt() {
-            long value = varLong();
-            if (value != (int) value) {
-                throw new IllegalArgumentException("not a UsageState: int " + value);
-            }
-            return (int) value;
-        }
-
-        /** An enum symbol's or union branch's index, below {@code bound}. */
-        int index(int bound) {
-            long index = varLong();
-            if (index < 0 || index >= bound) {
-                throw new IllegalArgumentException("not a UsageState: index " + index + " of " + bound);
-            }
-            return (int) index;
-        }
-
-        boolean bool() {
-            if (pos >= bytes.length || (bytes[pos] & 0xFE) != 0) {
-                throw new IllegalArgumentException("not a UsageState: no boolean at " + pos);
-            }
-            return bytes[pos++] == 1;
-        }
-
-        String nullableString() {
-            if (index(2) == 0) {
-                return null;
-            }
-            long length = varLong();
-            if (length < 0 || length > bytes.length - pos) {
-                throw new IllegalArgumentException("not a UsageState: string length " + length);
-            }
-            String text = new String(bytes, pos, (int) length, StandardCharsets.UTF_8);
-            pos += (int) length;
-            return text;
         }
     }
 

@@ -300,38 +300,12 @@ public final class UsageCodec {
         if (event == null || !PROPERTIES_LAYOUT_MATCHES) {
             return null;
         }
-        byte[] bytes = event.bytes();
-        int end = event.offset() + event.length();
-        int[] pos = {event.offset()};
+        AvroCursor in = new AvroCursor(event.bytes(), event.offset(), event.offset() + event.length(),
+                "a UsageEvent encoding");
         for (int i = 0; i < 4; i++) {
-            long branch = readLong(bytes, pos, end);
-            if (branch == 1) {
-                long length = readLong(bytes, pos, end);
-                if (length < 0 || length > end - pos[0]) {
-                    throw new IllegalArgumentException("Not a UsageEvent encoding: string length " + length);
-                }
-                pos[0] += (int) length;
-            } else if (branch != 0) {
-                throw new IllegalArgumentException("Not a UsageEvent encoding: union branch " + branch);
-            }
+            in.skipNullableString();
         }
-        return event.slice(pos[0] - event.offset(), event.length());
-    }
-
-    /** Avro's zig-zag varint long at {@code pos[0]}, advancing it. */
-    private static long readLong(byte[] bytes, int[] pos, int end) {
-        long raw = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (pos[0] >= end) {
-                throw new IllegalArgumentException("Not a UsageEvent encoding: truncated varint");
-            }
-            byte b = bytes[pos[0]++];
-            raw |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw new IllegalArgumentException("Not a UsageEvent encoding: varint too long");
+        return event.slice(in.pos() - event.offset(), event.length());
     }
 
     /**
