@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Avro binary primitives read by hand from part of an array, every length checked against what is left, for the
- * codecs that read a known layout without a decoder ({@link UsageCodec#propertiesIn}, {@link StateCodec}). A value
- * that is not what the layout says is an {@link IllegalArgumentException} naming {@code what} was expected.
+ * codecs that read a known layout without a decoder ({@link UsageCodec#propertiesIn}, {@link StateCodec},
+ * {@link EventCodec}). A value that is not what the layout says is an {@link IllegalArgumentException} naming
+ * {@code what} was expected.
  */
 final class AvroCursor {
 
@@ -29,6 +30,11 @@ final class AvroCursor {
         this.pos = pos;
     }
 
+    /** The bytes left to read. */
+    int remaining() {
+        return end - pos;
+    }
+
     /** A zig-zag varint long. */
     long varLong() {
         long raw = 0;
@@ -45,21 +51,35 @@ final class AvroCursor {
         throw invalid("varint too long");
     }
 
+    /**
+     * A zig-zag varint int, as Avro reads one (ints, enum and union indexes): at most five bytes, and refused where
+     * Avro would drop the bits beyond 32, so that whatever is read here Avro reads as the same number.
+     */
     int varInt() {
-        long value = varLong();
-        if (value != (int) value) {
-            throw invalid("int " + value);
+        long raw = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            if (pos >= end) {
+                throw invalid("truncated varint");
+            }
+            byte b = bytes[pos++];
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                if (raw > 0xFFFFFFFFL) {
+                    throw invalid("int out of range");
+                }
+                return (int) ((raw >>> 1) ^ -(raw & 1));
+            }
         }
-        return (int) value;
+        throw invalid("int longer than five bytes");
     }
 
     /** An enum symbol's or union branch's index, below {@code bound}. */
     int index(int bound) {
-        long index = varLong();
+        int index = varInt();
         if (index < 0 || index >= bound) {
             throw invalid("index " + index + " of " + bound);
         }
-        return (int) index;
+        return index;
     }
 
     boolean bool() {
@@ -71,9 +91,11 @@ final class AvroCursor {
 
     /** A {@code ["null", "string"]} union's value. */
     String nullableString() {
-        if (index(2) == 0) {
-            return null;
-        }
+        return index(2) == 0 ? null : string();
+    }
+
+    /** A string, its bytes decoded as UTF-8 as Avro decodes them (leniently: bytes that are not UTF-8 read as U+FFFD). */
+    String string() {
         int length = stringLength();
         String text = new String(bytes, pos, length, StandardCharsets.UTF_8);
         pos += length;

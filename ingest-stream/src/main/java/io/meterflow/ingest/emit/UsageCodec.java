@@ -205,6 +205,19 @@ public final class UsageCodec {
     }
 
     /**
+     * The event encoded in {@code encoding} (a UsageEvent's encoding in the current schema, as {@link #encodingAsRead}
+     * gives it) read by hand ({@link EventCodec}): the event Avro reads from it, or null when it is not plainly valid.
+     * Null means: read the record with Avro, which decides whether and why it is refused.
+     */
+    public static UsageEvent readByHand(AvroBinary encoding) {
+        try {
+            return EventCodec.read(encoding);
+        } catch (RuntimeException notReadByHand) {
+            return null;
+        }
+    }
+
+    /**
      * The serde of usage-resolved values in Confluent-framed Avro: as the plain serde writes a ResolvedUsage, with
      * the properties copied from their known encoding. It reads plain ResolvedUsages.
      */

@@ -9,6 +9,7 @@ import io.meterflow.serde.InvalidStringException;
 import io.meterflow.serde.NestedTooDeepException;
 import io.meterflow.serde.SchemaRegistryException;
 import io.meterflow.serde.SpecificAvroDeserializer;
+import io.meterflow.serde.WireFormat;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -20,6 +21,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * registry's status and error code ({@link SchemaRegistryException#isRecordsFault()}); anything else the registry
  * does (unreachable, 5xx, 401/403) is not: that is rethrown, so the task retries the record rather than rejecting
  * good usage during a registry outage.
+ *
+ * <p>A value written with the current UsageEvent schema (by a schema ID already read once) is read by hand
+ * ({@link UsageCodec#readByHand}) when it is plainly valid; everything else, and so every refusal, is read by Avro.
  */
 public final class UsageParser {
 
@@ -50,6 +54,12 @@ public final class UsageParser {
             return Parsed.refused(RejectionReason.MALFORMED, "the record value is null");
         }
         try {
+            AvroBinary current = value.length > WireFormat.HEADER_SIZE && value[0] == WireFormat.MAGIC_BYTE
+                    ? UsageCodec.encodingAsRead(deserializer, value) : null;
+            UsageEvent read = current == null ? null : UsageCodec.readByHand(current);
+            if (read != null) {
+                return new Parsed(read, null, current);
+            }
             UsageEvent event = deserializer.deserialize(topic, value);
             if (event == null) {
                 return Parsed.refused(RejectionReason.MALFORMED, "the record value is empty");
