@@ -143,6 +143,7 @@ final class MeterflowScenario {
             List<String> read = new ArrayList<>(List.of(resolvedTopic));
             read.addAll(extension.topics(topics));
             try (KafkaConsumer<byte[], byte[]> reader = context.kafka.committedReader(read)) {
+                CpuClock cpu = new CpuClock(ingestConfig.streams().applicationId());
                 started = System.nanoTime();
                 lastAt = started;
                 ingest.streams().resume();
@@ -154,12 +155,14 @@ final class MeterflowScenario {
                     int n = tracker.accept(batch.records(resolvedTopic)) + extension.accept(batch);
                     if (n > 0) {
                         lastAt = System.nanoTime();
+                        cpu.mark();
                     }
                     if (!changes.started() && tracker.netOne() >= halfOfBound) {
                         changes.start(started);
                     }
                     context.progress(name + extension.progress(), tracker.netOne(), expected.unique(), started);
                 }
+                cpu.finish();
                 double seconds = (lastAt - started) / 1e9;
                 changes.join();
                 long peakHeap = context.memory.peakUsed();
@@ -174,6 +177,7 @@ final class MeterflowScenario {
                 String check = countCheck(registry, tracker, details);
                 boolean passed = check.startsWith("OK");
                 details.put("mid_run_changes", changes.describe());
+                cpu.report(expected.records(), details);
                 details.put("peak_heap_used_bytes", peakHeap);
                 details.put("peak_heap_after_gc_bytes", peakAfterGc);
                 details.put("rss_bytes_after_scenario", MemorySampler.procStatus("VmRSS"));

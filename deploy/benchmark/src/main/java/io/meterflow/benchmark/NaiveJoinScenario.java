@@ -78,6 +78,7 @@ final class NaiveJoinScenario {
             long expectedOutputs = expected.records() - expected.lateRecords();
             try (KafkaConsumer<byte[], byte[]> reader =
                          context.kafka.committedReader(List.of(topics.usageResolved().name()))) {
+                CpuClock cpu = new CpuClock(config.applicationId());
                 long started = System.nanoTime();
                 streams.resume();
                 long count = 0;
@@ -90,6 +91,7 @@ final class NaiveJoinScenario {
                     if (n > 0) {
                         count += n;
                         lastAt = now;
+                        cpu.mark();
                     }
                     if (count >= expectedOutputs && n == 0 && now - lastAt > 3_000_000_000L) {
                         break;
@@ -99,6 +101,7 @@ final class NaiveJoinScenario {
                     }
                     context.progress(NAME, count, expectedOutputs, started);
                 }
+                cpu.finish();
                 double seconds = (lastAt - started) / 1e9;
                 long dropped = expected.records() - count;
                 boolean passed = dropped == expected.lateRecords();
@@ -107,6 +110,7 @@ final class NaiveJoinScenario {
                 details.put("records_under_unknown_aliases", expected.lateRecords());
                 details.put("duplicates_passed_through", expected.duplicates());
                 details.put("peak_heap_used_bytes", context.memory.peakUsed());
+                cpu.report(expected.records(), details);
                 return new ScenarioResult(NAME, round, expected.records(), count, seconds,
                         context.loadRate(NAME + " " + round), passed,
                         "joined " + count + ", dropped " + dropped + " (records under aliases unknown when joined: "

@@ -43,6 +43,7 @@ final class PassThroughScenario {
             streams.pause();
             context.loadUsage(topics, NAME + " " + round);
             try (KafkaConsumer<byte[], byte[]> reader = context.kafka.committedReader(List.of(output))) {
+                CpuClock cpu = new CpuClock(config.applicationId());
                 long started = System.nanoTime();
                 streams.resume();
                 long count = 0;
@@ -53,13 +54,16 @@ final class PassThroughScenario {
                     if (n > 0) {
                         count += n;
                         lastAt = System.nanoTime();
+                        cpu.mark();
                     }
                     context.progress(NAME, count, expected.records(), started);
                 }
+                cpu.finish();
                 double seconds = (lastAt - started) / 1e9;
                 boolean passed = count == expected.records();
                 Map<String, Object> details = new LinkedHashMap<>();
                 details.put("peak_heap_used_bytes", context.memory.peakUsed());
+                cpu.report(expected.records(), details);
                 return new ScenarioResult(NAME, round, expected.records(), count, seconds,
                         context.loadRate(NAME + " " + round), passed,
                         "copied " + count + " of " + expected.records() + " records", details);

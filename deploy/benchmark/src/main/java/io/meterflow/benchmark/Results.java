@@ -149,12 +149,17 @@ final class Results {
         }
         md.append("## Throughput\n\n");
         md.append("Events per second from resuming the topology (input already loaded) to the last expected record"
-                + " visible to a read_committed consumer of its output.\n\n");
-        md.append("| round | scenario | input records | output records | seconds | events/s | loader records/s | count check |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---|\n");
+                + " visible to a read_committed consumer of its output. CPU per event over the same time: of the"
+                + " whole JVM (the broker, the app and the benchmark's reader share it and the machine's cores), and"
+                + " of the app's stream thread (ingest-stream's for Meterflow).\n\n");
+        md.append("| round | scenario | input records | output records | seconds | events/s | CPU µs/event: JVM"
+                + " | CPU µs/event: stream thread | loader records/s | count check |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (ScenarioResult s : scenarios) {
-            md.append(String.format(Locale.ROOT, "| %d | %s | %,d | %,d | %.2f | %,.0f | %,.0f | %s |%n", s.round(),
-                    s.scenario(), s.inputs(), s.outputs(), s.seconds(), s.eventsPerSecond(),
+            md.append(String.format(Locale.ROOT, "| %d | %s | %,d | %,d | %.2f | %,.0f | %s | %s | %,.0f | %s |%n",
+                    s.round(), s.scenario(), s.inputs(), s.outputs(), s.seconds(), s.eventsPerSecond(),
+                    s.details().getOrDefault("cpu_us_per_event_jvm", "—"),
+                    s.details().getOrDefault("cpu_us_per_event_stream_threads", "—"),
                     s.loadRate(), (s.checkPassed() ? "passed: " : "FAILED: ") + s.check()));
         }
         List<Double> vsLimit = ratios(PassThroughScenario.NAME);
@@ -168,6 +173,7 @@ final class Results {
                     .append(" |\n");
         }
         md.append("\n");
+        md.append(cpuByThreadKindMarkdown());
         md.append(aggregationMarkdown());
         md.append("## Meterflow\n\n");
         if (latency != null) {
@@ -241,6 +247,29 @@ final class Results {
     }
 
     /** The cost of the aggregation per round: rates side by side and the aggregation's counters. */
+    /**
+     * Each round's JVM CPU per event split by kind of thread: where a scenario's CPU went besides its stream thread
+     * (the broker's request handlers and log, RocksDB's flushes and compactions, the collector, the JIT).
+     */
+    private String cpuByThreadKindMarkdown() {
+        StringBuilder md = new StringBuilder();
+        for (ScenarioResult s : scenarios) {
+            if (s.details().get("cpu_us_per_event_by_thread_kind") instanceof Map<?, ?> kinds && !kinds.isEmpty()) {
+                if (md.length() == 0) {
+                    md.append("CPU µs per event by kind of thread (the JVM's figure split by each kind's share of the"
+                            + " process's CPU ticks from the round's start to the end of its wait for output; kernel"
+                            + " thread names, digits removed, so an app's threads show as the first 15 characters of"
+                            + " its application ID):\n\n| round | scenario | busiest kinds of thread |\n|---|---|---|\n");
+                }
+                StringBuilder line = new StringBuilder();
+                kinds.forEach((kind, micros) -> line.append(line.length() == 0 ? "" : ", ").append('`')
+                        .append(String.valueOf(kind).replace('|', '/')).append("` ").append(micros));
+                md.append(String.format(Locale.ROOT, "| %d | %s | %s |%n", s.round(), s.scenario(), line));
+            }
+        }
+        return md.length() == 0 ? "" : md.append('\n').toString();
+    }
+
     private String aggregationMarkdown() {
         List<ScenarioResult> rows = scenarios.stream().filter(s -> s.scenario().equals(AggregationScenario.NAME))
                 .toList();

@@ -4,16 +4,12 @@ import com.sun.management.GarbageCollectionNotificationInfo;
 import io.meterflow.ingest.metrics.PunctuationTimes;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.io.File;
-import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,7 +49,7 @@ final class ThreadHolds implements AutoCloseable {
         this.applicationId = applicationId;
         this.punctuationsAtStart = punctuations();
         this.cpuAtStart = cpu();
-        this.threadCpuAtStart = threadCpu();
+        this.threadCpuAtStart = ThreadTicks.now();
         this.startedAt = System.nanoTime();
         for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (collector instanceof NotificationEmitter emitter) {
@@ -103,48 +99,14 @@ final class ThreadHolds implements AutoCloseable {
     }
 
     /**
-     * CPU ticks so far of every thread of this process, Java's and native ones alike (RocksDB's background threads,
-     * the collector's workers, the JIT compilers), from {@code /proc/self/task}: thread ID → {name, ticks}. The name
-     * is the kernel's ({@code comm}: 15 characters, so Java threads of one kind share a prefix). Empty off Linux.
-     */
-    private static Map<String, Map.Entry<String, Long>> threadCpu() {
-        Map<String, Map.Entry<String, Long>> now = new HashMap<>();
-        File[] tasks = new File("/proc/self/task").listFiles();
-        if (tasks == null) {
-            return now;
-        }
-        for (File task : tasks) {
-            try {
-                String stat = Files.readString(task.toPath().resolve("stat"));
-                int open = stat.indexOf('(');
-                int close = stat.lastIndexOf(')');
-                String[] fields = stat.substring(close + 2).split(" ");
-                // After "pid (comm) ": state is field 3 of the line, utime 14 and stime 15.
-                long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-                now.put(task.getName(), Map.entry(stat.substring(open + 1, close), ticks));
-            } catch (IOException | RuntimeException gone) {
-                // The thread ended while it was read.
-            }
-        }
-        return now;
-    }
-
-    /**
-     * The kinds of thread that used the most CPU since the start, as "name share%", most first: threads are grouped
-     * by their kernel name without its digits ({@code rocksdb:low}, {@code data-plane-kafk}, {@code GC Thread#}).
-     * Ticks are taken as 10 ms (Linux's USER_HZ of 100).
+     * The kinds of thread that used the most CPU since the start, as "name share%" of one core, most first (see
+     * {@link ThreadTicks}).
      */
     private List<String> busiestThreads(double wallNanos) {
-        Map<String, Long> byKind = new HashMap<>();
-        threadCpu().forEach((tid, now) -> {
-            Map.Entry<String, Long> before = threadCpuAtStart.get(tid);
-            long used = now.getValue() - (before == null ? 0 : before.getValue());
-            byKind.merge(now.getKey().replaceAll("[0-9]+", ""), used, Long::sum);
-        });
-        return byKind.entrySet().stream()
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        return ThreadTicks.since(threadCpuAtStart).entrySet().stream()
                 .limit(BUSIEST)
-                .map(e -> String.format("%s %.0f%%", e.getKey(), 100 * e.getValue() * 10_000_000.0 / wallNanos))
+                .map(e -> String.format("%s %.0f%%", e.getKey(),
+                        100 * e.getValue() * ThreadTicks.TICK_NANOS / wallNanos))
                 .toList();
     }
 
