@@ -19,9 +19,10 @@ import org.apache.avro.generic.GenericData;
  * <p>What is read is the event Avro reads ({@code EventCodecTest} compares them on random property trees): the same
  * classes (properties in a {@link LinkedHashMap} in the order written, arrays as {@link GenericData.Array}). It is
  * only ever the easy case: {@link #read} refuses, with an {@link IllegalArgumentException}, anything that is not
- * plainly a valid value — a length or count longer than what is left, a union branch out of range, trailing bytes,
- * nesting deeper than {@value #MAX_DEPTH} levels, and any string containing U+FFFD (which Avro's lenient decoding
- * also gives for bytes that are not UTF-8). The caller then lets Avro read the record, which decides, exactly as
+ * plainly a valid value — a length or count longer than what is left, a union branch out of range, an int in more than
+ * five bytes, a boolean byte other than 0 or 1, a block whose size in bytes is not what its items take, trailing
+ * bytes, nesting deeper than {@value #MAX_DEPTH} levels, and any string containing U+FFFD (which Avro's lenient
+ * decoding also gives for bytes that are not UTF-8). The caller then lets Avro read the record, which decides, exactly as
  * before, whether and why it is refused. Used only while UsageEvent and JsonValue have exactly the layout below
  * ({@link #LAYOUT_MATCHES}).
  */
@@ -45,7 +46,9 @@ final class EventCodec {
     /** Whether UsageEvent, JsonValue and JsonNumber have exactly the layout read here, every string a Java String. */
     static final boolean LAYOUT_MATCHES = layoutMatches();
 
-    private static final Schema ARRAY = JsonValue.getClassSchema().getField("value").schema().getTypes().get(4);
+    /** JsonValue's array branch, the schema Avro gives the arrays it reads (looked up only when the layout holds). */
+    private static final Schema ARRAY = LAYOUT_MATCHES
+            ? JsonValue.getClassSchema().getField("value").schema().getTypes().get(4) : null;
 
     private EventCodec() {
     }
