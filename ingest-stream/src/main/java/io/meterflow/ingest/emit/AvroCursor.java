@@ -35,20 +35,10 @@ final class AvroCursor {
         return end - pos;
     }
 
-    /** A zig-zag varint long. */
+    /** A zig-zag varint long (at most ten bytes). */
     long varLong() {
-        long raw = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (pos >= end) {
-                throw invalid("truncated varint");
-            }
-            byte b = bytes[pos++];
-            raw |= (long) (b & 0x7f) << shift;
-            if ((b & 0x80) == 0) {
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw invalid("varint too long");
+        long raw = varint(10);
+        return (raw >>> 1) ^ -(raw & 1);
     }
 
     /**
@@ -56,21 +46,27 @@ final class AvroCursor {
      * Avro would drop the bits beyond 32, so that whatever is read here Avro reads as the same number.
      */
     int varInt() {
+        long raw = varint(5);
+        if (raw > 0xFFFFFFFFL) {
+            throw invalid("int out of range");
+        }
+        return (int) ((raw >>> 1) ^ -(raw & 1));
+    }
+
+    /** The bits of a varint of at most {@code maxBytes} bytes, before zig-zag decoding. */
+    private long varint(int maxBytes) {
         long raw = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
+        for (int shift = 0; shift < 7 * maxBytes; shift += 7) {
             if (pos >= end) {
                 throw invalid("truncated varint");
             }
             byte b = bytes[pos++];
             raw |= (long) (b & 0x7f) << shift;
             if ((b & 0x80) == 0) {
-                if (raw > 0xFFFFFFFFL) {
-                    throw invalid("int out of range");
-                }
-                return (int) ((raw >>> 1) ^ -(raw & 1));
+                return raw;
             }
         }
-        throw invalid("int longer than five bytes");
+        throw invalid("varint longer than " + maxBytes + " bytes");
     }
 
     /** An enum symbol's or union branch's index, below {@code bound}. */
