@@ -11,8 +11,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 
 /**
- * Incoming usage events in the current UsageEvent schema, read by hand: every usage-events record is decoded once,
- * and Avro decoded each twice (a checking pass that skips the whole value, then the read, through a resolving decoder
+ * Incoming usage events in the current UsageEvent schema, read by hand: every usage-events record is decoded, and
+ * Avro decoded each one twice (a checking pass that skips the whole value, then the read, through a resolving decoder
  * that looks up each property's union branch and record by schema) — about a fifth of ingest-stream's stream thread
  * on the live path (JFR, docs/benchmark.md).
  *
