@@ -1,6 +1,7 @@
 package io.meterflow.ingest.bindings;
 
 import io.meterflow.ingest.IngestConfig;
+import io.meterflow.ingest.emit.FlatCodecs;
 import io.meterflow.ingest.emit.OutgoingUsage;
 import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.ledger.UsageLedger;
@@ -94,7 +95,7 @@ public final class ApplyBindingProcessor implements Processor<String, BoundCusto
             Function<String, KeyValueBytesStoreSupplier> stores) {
         return List.of(
                 Stores.keyValueStoreBuilder(stores.apply(BINDINGS_REPLICA),
-                        Serdes.String(), topics.valueSerde(BoundCustomer.class)).withCachingDisabled(),
+                        Serdes.String(), FlatCodecs.boundCustomer(topics.serdeConfig())).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(stores.apply(REPLAY_JOBS),
                         Serdes.String(), topics.valueSerde(ReplayJob.class)).withCachingDisabled());
     }

@@ -1,6 +1,7 @@
 package io.meterflow.ingest.ledger;
 
 import io.meterflow.ingest.IngestConfig.Horizons;
+import io.meterflow.ingest.emit.FlatCodecs;
 import io.meterflow.ingest.emit.StoredUsage;
 import io.meterflow.ingest.emit.UsageCodec;
 import io.meterflow.ingest.validate.UnicodeText;
@@ -91,7 +92,7 @@ public final class UsageLedger {
                 Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_TRANSACTION),
                         Serdes.String(), UsageCodec.storedUsageSerde(topics.serdeConfig())).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(stores.apply(USAGE_BY_IDENTIFIER),
-                        Serdes.Bytes(), topics.valueSerde(IdentifierEntry.class)).withCachingDisabled(),
+                        Serdes.Bytes(), FlatCodecs.identifierEntry(topics.serdeConfig())).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(stores.apply(PENDING_BY_TIME),
                         Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(),
                 Stores.keyValueStoreBuilder(stores.apply(BOOKKEEPING),
