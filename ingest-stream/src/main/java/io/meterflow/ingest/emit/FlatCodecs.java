@@ -62,13 +62,7 @@ public final class FlatCodecs {
         return serde(IdentifierEntry.class, serdeConfig, IDENTIFIER_ENTRY,
                 (entry, out) -> {
                     out.writeLong(entry.getAcceptedAt());
-                    String customerId = entry.getCustomerId();
-                    if (customerId == null) {
-                        out.writeIndex(0);
-                    } else {
-                        out.writeIndex(1);
-                        out.writeString(customerId);
-                    }
+                    StateCodec.writeNullable(entry.getCustomerId(), out);
                 },
                 FlatCodecs::readIdentifierEntry);
     }

@@ -94,7 +94,8 @@ final class StateCodec {
         writeNullable(state.getRejectionDetail(), out);
     }
 
-    private static void writeNullable(String text, Encoder out) throws IOException {
+    /** A {@code ["null", "string"]} union's value, as Avro writes it. */
+    static void writeNullable(String text, Encoder out) throws IOException {
         if (text == null) {
             out.writeIndex(0);
         } else {
